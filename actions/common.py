@@ -1,0 +1,73 @@
+"""Helpers shared by the actions: slot names, the current problem, collected details."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+PROBLEMS = (
+    "login_failure",
+    "invoice_missing",
+    "issuance_failure",
+    "query_empty",
+    "upload_failure",
+    "system_outage",
+)
+
+#: Slots whose values describe the user's case; they go into a ticket.
+DETAIL_SLOTS = (
+    "invoice_number",
+    "invoice_code",
+    "invoice_type",
+    "invoice_date",
+    "amount",
+    "tax_id",
+    "error_message",
+    "platform",
+    "invoice_status",
+)
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """Name of the intent of the latest user message."""
+    return (tracker.latest_message or {}).get("intent", {}).get("name")
+
+
+def latest_entity_values(tracker: Tracker, entity: str) -> List[str]:
+    """Values of one entity in the latest user message."""
+    return [
+        str(found["value"])
+        for found in (tracker.latest_message or {}).get("entities", [])
+        if found.get("entity") == entity and found.get("value") is not None
+    ]
+
+
+def current_problem(tracker: Tracker) -> Optional[str]:
+    """The problem being worked on, if any."""
+    problem = tracker.get_slot("problem")
+    return problem if problem in PROBLEMS else None
+
+
+def shown_step_index(tracker: Tracker) -> Optional[int]:
+    """Zero-based index of the step shown last, or None before the first step."""
+    value = tracker.get_slot("step_index")
+    return None if value is None else int(value)
+
+
+def collected_details(tracker: Tracker) -> Dict[str, Any]:
+    """Every detail slot that has a value."""
+    return {
+        name: tracker.get_slot(name)
+        for name in DETAIL_SLOTS
+        if tracker.get_slot(name) not in (None, "")
+    }
+
+
+def end_of_problem_events() -> List[SlotSet]:
+    """Slot resets when a problem is closed or handed over."""
+    return [
+        SlotSet("problem", None),
+        SlotSet("step_index", None),
+        SlotSet("steps_tried", []),
+    ]

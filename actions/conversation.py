@@ -1,0 +1,64 @@
+"""Replies that depend on where the conversation stands: short answers and bare details.
+
+Rules: data/rules/conversation.yml.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import current_problem, latest_entity_values, shown_step_index
+from actions.invoice_lookup import ActionCheckInvoice
+from bot.extraction import find_invalid_tax_ids
+
+
+class ActionHandleShortReply(Action):
+    """"好的" / "不用了": wait for the step's result, or close politely."""
+
+    def name(self) -> Text:
+        return "action_handle_short_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if current_problem(tracker) and shown_step_index(tracker) is not None:
+            dispatcher.utter_message(response="utter_waiting_for_step_result")
+        elif tracker.get_slot("awaiting_rating"):
+            dispatcher.utter_message(response="utter_ask_rating")
+        elif (tracker.latest_message or {}).get("intent", {}).get("name") == "deny":
+            dispatcher.utter_message(response="utter_goodbye")
+        else:
+            dispatcher.utter_message(response="utter_which_problem")
+        return []
+
+
+class ActionHandleInform(Action):
+    """The user sent details without a question pending.
+
+    An invoice number is looked up straight away; an invalid tax ID is explained; anything
+    else is acknowledged and the user is asked what the problem is (or the step re-shown).
+    """
+
+    def __init__(self, invoices=None) -> None:
+        self._check_invoice = ActionCheckInvoice(invoices)
+
+    def name(self) -> Text:
+        return "action_handle_inform"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if find_invalid_tax_ids(text):
+            dispatcher.utter_message(response="utter_invalid_tax_id")
+            return []
+        if latest_entity_values(tracker, "invoice_number"):
+            return await self._check_invoice.run(dispatcher, tracker, domain)
+        if current_problem(tracker) and shown_step_index(tracker) is not None:
+            dispatcher.utter_message(response="utter_detail_noted_during_step")
+        else:
+            dispatcher.utter_message(response="utter_inform_received")
+        return []

@@ -1,0 +1,174 @@
+"""Actions that walk the user through a problem's resolution steps, one at a time.
+
+Rules: data/rules/troubleshooting.yml and data/rules/invoice_lookup.yml.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    PROBLEMS,
+    current_problem,
+    end_of_problem_events,
+    latest_entity_values,
+    latest_intent,
+    shown_step_index,
+)
+from actions.handoff import hand_over
+from bot import services
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+
+class ActionStartTroubleshooting(Action):
+    """Acknowledge a reported problem and say whether an announcement explains it.
+
+    Sets ``problem`` to the reported intent and resets the step position. Details given in
+    the same message (an invoice number, say) are kept; older ones are cleared.
+    """
+
+    def __init__(self, knowledge=None, clock=None) -> None:
+        self._knowledge = knowledge
+        self._clock = clock or (lambda: datetime.now(CHINA_TZ))
+
+    def name(self) -> Text:
+        return "action_start_troubleshooting"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        kb = self._knowledge or services.knowledge_base()
+        problem = latest_intent(tracker)
+        if problem not in PROBLEMS:
+            problem = current_problem(tracker)
+        if problem is None:
+            dispatcher.utter_message(response="utter_which_problem")
+            return []
+
+        entry = kb.problem(problem)
+        if entry is not None and entry.acknowledgement:
+            dispatcher.utter_message(text=entry.acknowledgement)
+
+        announcements = kb.active_announcements(self._clock(), problem)
+        if announcements:
+            notice = announcements[0]
+            dispatcher.utter_message(
+                response="utter_announcement",
+                announcement_title=notice.title,
+                announcement_message=notice.message,
+                expected_recovery=notice.expected_recovery or "暂未确定",
+            )
+            dispatcher.utter_message(response="utter_announcement_continue")
+        elif problem == "system_outage":
+            dispatcher.utter_message(response="utter_no_announcement")
+
+        events: List[EventType] = [
+            SlotSet("problem", problem),
+            SlotSet("step_index", None),
+            SlotSet("steps_tried", []),
+            SlotSet("invoice_status", None),
+            SlotSet("invoice_number_attempts", 0.0),
+            SlotSet("awaiting_rating", False),
+        ]
+        if not latest_entity_values(tracker, "invoice_number"):
+            events.append(SlotSet("invoice_number", None))
+        return events
+
+
+class ActionNextStep(Action):
+    """Show the next resolution step with 已解决 / 没解决 / 转人工 buttons.
+
+    After a step that did not help, first says what that step's content advises next. When
+    the steps run out, hands the case over with a ticket.
+    """
+
+    def __init__(self, troubleshooter=None) -> None:
+        self._troubleshooter = troubleshooter
+
+    def name(self) -> Text:
+        return "action_next_step"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        engine = self._troubleshooter or services.troubleshooter()
+        problem = current_problem(tracker)
+        if problem is None:
+            dispatcher.utter_message(response="utter_which_problem")
+            return []
+
+        shown = shown_step_index(tracker)
+        if shown is None:
+            move = engine.start(problem)
+        else:
+            move = engine.after(problem, shown, "not_solved")
+            if latest_intent(tracker) == "problem_persists" and move.if_not_helped:
+                dispatcher.utter_message(
+                    response="utter_step_did_not_help", if_not_helped=move.if_not_helped
+                )
+
+        if move.step is None:
+            dispatcher.utter_message(response="utter_steps_exhausted")
+            return hand_over(dispatcher, tracker)
+
+        step = move.step
+        dispatcher.utter_message(
+            response="utter_troubleshooting_step",
+            step_number=step.number,
+            step_total=step.total,
+            step_title=step.title,
+            step_instructions=step.instructions,
+        )
+        tried = list(tracker.get_slot("steps_tried") or [])
+        return [
+            SlotSet("step_index", float(step.number - 1)),
+            SlotSet("steps_tried", tried + [step.id]),
+        ]
+
+
+class ActionCloseProblem(Action):
+    """The step worked: one prevention tip, then ask for a 1-5 rating."""
+
+    def __init__(self, knowledge=None) -> None:
+        self._knowledge = knowledge
+
+    def name(self) -> Text:
+        return "action_close_problem"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        problem = current_problem(tracker)
+        if problem is None:
+            dispatcher.utter_message(response="utter_nothing_to_solve")
+            return []
+        kb = self._knowledge or services.knowledge_base()
+        dispatcher.utter_message(response="utter_problem_solved", tip=kb.prevention_tip(problem))
+        dispatcher.utter_message(response="utter_ask_rating")
+        return end_of_problem_events() + [SlotSet("awaiting_rating", True)]
+
+
+class ActionGivePrevention(Action):
+    """Prevention tips for the current problem, or general ones."""
+
+    def __init__(self, knowledge=None) -> None:
+        self._knowledge = knowledge
+
+    def name(self) -> Text:
+        return "action_give_prevention"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        kb = self._knowledge or services.knowledge_base()
+        tips = kb.prevention_tips(current_problem(tracker), limit=3)
+        dispatcher.utter_message(
+            response="utter_prevention",
+            tips="\n".join(f"{number}. {tip}" for number, tip in enumerate(tips, start=1)),
+        )
+        return []

@@ -1,0 +1,1 @@
+"""Adapters to the invoice system the assistant checks invoices in."""

@@ -1,0 +1,359 @@
+"""Read, check and load the YAML content into the database.
+
+``check(content_dir)`` returns every error as ``file:key: reason``; ``load(session_factory,
+content_dir)`` refuses invalid content (`ContentError`) and otherwise synchronises the tables
+with the files: each row carries a content hash, so loading unchanged content changes nothing
+and the `LoadReport` lists exactly what was added, changed or removed. Announcements created
+in the operator console (``source='console'``) are never touched.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple, Union
+
+import yaml
+from sqlalchemy import select
+
+from knowledge import schema
+from knowledge.errors import ContentError
+from knowledge.models import (
+    AnnouncementRow,
+    Base,
+    CheckRow,
+    FaqRow,
+    FollowUpLevelRow,
+    GeneralTipRow,
+    ProblemRow,
+    ProblemTipRow,
+    StepRow,
+    SupportChannelRow,
+)
+from knowledge.types import PROBLEM_KEYS
+
+#: The content shipped with the package.
+DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+#: Shared (non-problem) documents and their validators.
+SHARED_FILES: Dict[str, Callable[[str, Any], schema.Result]] = {
+    "announcements.yml": schema.validate_announcements,
+    "prevention.yml": schema.validate_prevention,
+    "support.yml": schema.validate_support,
+    "faq.yml": schema.validate_faq,
+}
+
+PathLike = Union[str, Path]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, line: int) -> None:
+        super().__init__(f"duplicate key {key!r} (line {line})")
+        self.key, self.line = key, line
+
+
+class _ContentYamlLoader(yaml.SafeLoader):
+    """SafeLoader that keeps datetimes as text and rejects duplicate mapping keys."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# Datetimes are validated (offset required) and parsed by the schema, not by PyYAML.
+_ContentYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def normalize(value: Any) -> Any:
+    """NFKC-normalise every string in a parsed YAML document (keys included)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value)
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    if isinstance(value, dict):
+        return {normalize(k): normalize(v) for k, v in value.items()}
+    return value
+
+
+def _parse(path: Path) -> Tuple[Any, List[str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"{path.name}:(document): cannot read: {exc}"]
+    try:
+        return normalize(yaml.load(text, Loader=_ContentYamlLoader)), []
+    except _DuplicateKey as exc:
+        return None, [f"{path.name}:{exc.key}: duplicate key (line {exc.line})"]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        return None, [f"{path.name}:(document): invalid YAML{where}: {getattr(exc, 'problem', exc)}"]
+
+
+@dataclass(frozen=True)
+class Content:
+    """Validated content, as plain specs.
+
+    Attributes:
+        problems: Problem specs by key, in `PROBLEM_KEYS` order.
+        shared: Specs of the shared files, by file name.
+    """
+
+    problems: Dict[str, schema.Spec]
+    shared: Dict[str, schema.Spec]
+
+
+def _read(content_dir: PathLike) -> Tuple[Content, List[str]]:
+    root = Path(content_dir)
+    if not root.is_dir():
+        return Content({}, {}), [f"{root}:(document): content directory not found"]
+    errors: List[str] = []
+    specs: Dict[str, schema.Spec] = {}
+    expected = {f"{key}.yml" for key in PROBLEM_KEYS} | set(SHARED_FILES)
+    for path in sorted(root.iterdir()):
+        if path.suffix not in (".yml", ".yaml"):
+            continue
+        if path.name not in expected:
+            errors.append(f"{path.name}:(document): unknown content file "
+                          f"(expected <problem key>.yml or one of {', '.join(SHARED_FILES)})")
+            continue
+        data, parse_errors = _parse(path)
+        if parse_errors:
+            errors += parse_errors
+            specs[path.name] = {}
+            continue
+        validate = SHARED_FILES.get(path.name, schema.validate_problem)
+        found, specs[path.name] = validate(path.name, data)
+        errors += found
+    for name in SHARED_FILES:
+        if name not in specs:
+            errors.append(f"{name}:(document): missing file")
+    errors += schema.cross_check(specs)
+    problems = {k: specs[f"{k}.yml"] for k in PROBLEM_KEYS if f"{k}.yml" in specs}
+    return Content(problems, {n: specs.get(n, {}) for n in SHARED_FILES}), errors
+
+
+def check(content_dir: PathLike = DEFAULT_CONTENT_DIR) -> List[str]:
+    """Validate the content.
+
+    Args:
+        content_dir: Directory holding the YAML files.
+
+    Returns:
+        Error messages shaped ``file:key: reason``; empty when the content is valid.
+    """
+    return _read(content_dir)[1]
+
+
+def read_content(content_dir: PathLike = DEFAULT_CONTENT_DIR) -> Content:
+    """Read and validate the content.
+
+    Raises:
+        ContentError: If the content has any error.
+    """
+    content, errors = _read(content_dir)
+    if errors:
+        raise ContentError(errors)
+    return content
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did, as ``kind:key`` labels (e.g. ``problem:login_failure``).
+
+    Attributes:
+        added: Labels of new rows.
+        changed: Labels of rows whose content changed.
+        removed: Labels of rows that are no longer in the content.
+        unchanged: Number of rows left as they were.
+    """
+
+    added: Tuple[str, ...] = ()
+    changed: Tuple[str, ...] = ()
+    removed: Tuple[str, ...] = ()
+    unchanged: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether the load changed anything."""
+        return bool(self.added or self.changed or self.removed)
+
+    def __str__(self) -> str:
+        lines = [f"added {len(self.added)}, changed {len(self.changed)}, "
+                 f"removed {len(self.removed)}, unchanged {self.unchanged}"]
+        for sign, labels in (("+", self.added), ("~", self.changed), ("-", self.removed)):
+            lines += [f"  {sign} {label}" for label in labels]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Tally:
+    added: List[str] = field(default_factory=list)
+    changed: List[str] = field(default_factory=list)
+    removed: List[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def report(self) -> LoadReport:
+        return LoadReport(tuple(self.added), tuple(self.changed), tuple(self.removed), self.unchanged)
+
+
+def content_hash(spec: Any) -> str:
+    """SHA-256 of a spec's canonical JSON form."""
+    canonical = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load(session_factory, content_dir: PathLike = DEFAULT_CONTENT_DIR) -> LoadReport:
+    """Synchronise the database with the content, in one transaction.
+
+    Creates missing tables first. Idempotent: a second load of the same content reports no
+    change.
+
+    Args:
+        session_factory: A SQLAlchemy ``sessionmaker`` (2.0 style).
+        content_dir: Directory holding the YAML files.
+
+    Returns:
+        What was added, changed and removed.
+
+    Raises:
+        ContentError: If the content is invalid, or an announcement id is already used by a
+            console announcement. Nothing is changed then.
+    """
+    content = read_content(content_dir)
+    tally = _Tally()
+    with session_factory() as session:
+        with session.begin():
+            Base.metadata.create_all(session.connection())
+            _load_all(session, content, tally)
+    return tally.report()
+
+
+def _load_all(session, content: Content, tally: _Tally) -> None:
+    support = content.shared["support.yml"]
+    stale_levels = _sync(session, tally, FollowUpLevelRow, "priority", "follow_up",
+                         support["follow_up"], lambda s: {"hours": s["hours"], "text": s["text"]},
+                         defer_removal=True)
+    _sync_problems(session, content.problems, tally)
+    for row in stale_levels:
+        session.delete(row)
+    _sync(session, tally, SupportChannelRow, "key", "channel", support["channels"],
+          lambda s: {k: s[k] for k in ("name", "contact", "hours", "description")})
+    _sync(session, tally, GeneralTipRow, "tip_key", "tip",
+          [{"tip_key": t["id"], "text": t["text"]} for t in content.shared["prevention.yml"]["tips"]],
+          lambda s: {"text": s["text"]})
+    _sync(session, tally, FaqRow, "key", "faq", content.shared["faq.yml"]["entries"],
+          lambda s: {k: s[k] for k in ("question", "variants", "answer")})
+    _sync_announcements(session, content.shared["announcements.yml"]["announcements"], tally)
+
+
+def _sync(session, tally: _Tally, model, key_attr: str, label: str, specs: List[dict],
+          fields: Callable[[dict], dict], where=(), extra: Callable[[Any, dict], None] = None,
+          defer_removal: bool = False) -> list:
+    """Upsert keyed rows of ``model`` from ``specs``; remove (or return) rows not in them."""
+    existing = {getattr(r, key_attr): r for r in session.execute(select(model).where(*where)).scalars()}
+    for position, spec in enumerate(specs):
+        key = spec[key_attr]
+        digest = content_hash({**spec, "position": position})
+        row = existing.pop(key, None)
+        if row is None:
+            row = model(**{key_attr: key}, content_hash=digest, **fields(spec))
+            if hasattr(model, "position"):
+                row.position = position
+            session.add(row)
+            tally.added.append(f"{label}:{key}")
+        elif row.content_hash != digest:
+            for name, value in fields(spec).items():
+                setattr(row, name, value)
+            if hasattr(model, "position"):
+                row.position = position
+            row.content_hash = digest
+            tally.changed.append(f"{label}:{key}")
+        else:
+            tally.unchanged += 1
+            continue
+        if extra:
+            extra(row, spec)
+    tally.removed += [f"{label}:{key}" for key in existing]
+    if not defer_removal:
+        for row in existing.values():
+            session.delete(row)
+    session.flush()
+    return list(existing.values()) if defer_removal else []
+
+
+def _problem_fields(spec: dict) -> dict:
+    return {
+        "title": spec["title"],
+        "acknowledgement": spec["acknowledgement"],
+        "symptoms": spec["symptoms"],
+        "causes": spec["causes"],
+        "escalation_when": spec["escalation"]["when"],
+        "escalation_needs": spec["escalation"]["needs"],
+        "escalation_priority": spec["escalation"]["priority"],
+    }
+
+
+def _replace_children(session, row: ProblemRow, spec: dict) -> None:
+    # Flush the removals before inserting: the unit of work would otherwise insert first and
+    # trip the (problem_id, position) unique constraints.
+    row.checks.clear()
+    row.steps.clear()
+    row.tips.clear()
+    session.flush()
+    row.checks.extend(
+        CheckRow(position=i, check_key=c["id"], performed_by=c["performed_by"],
+                 check_name=c["check"], description=c["description"])
+        for i, c in enumerate(spec["checks"]))
+    row.steps.extend(
+        StepRow(position=i, step_key=s["id"], title=s["title"], instructions=s["instructions"],
+                if_not_helped=s["if_not_helped"])
+        for i, s in enumerate(spec["steps"]))
+    row.tips.extend(ProblemTipRow(position=i, tip_key=t["id"], text=t["text"])
+                    for i, t in enumerate(spec["tips"]))
+
+
+def _sync_problems(session, problems: Dict[str, dict], tally: _Tally) -> None:
+    _sync(session, tally, ProblemRow, "key", "problem", list(problems.values()), _problem_fields,
+          extra=lambda row, spec: _replace_children(session, row, spec))
+
+
+def _sync_announcements(session, specs: List[dict], tally: _Tally) -> None:
+    ids = [a["id"] for a in specs]
+    taken = set(session.execute(select(AnnouncementRow.key).where(
+        AnnouncementRow.source == "console", AnnouncementRow.key.in_(ids))).scalars())
+    if taken:
+        raise ContentError(
+            f"announcements.yml:announcements[{i}].id: {a['id']!r} is already used by a console announcement"
+            for i, a in enumerate(specs) if a["id"] in taken)
+    problems = {p.key: p for p in session.execute(select(ProblemRow)).scalars()}
+
+    def fields(spec: dict) -> dict:
+        return {
+            "source": "content",
+            "kind": spec["kind"],
+            "title": spec["title"],
+            "message": spec["message"],
+            **{name: schema.parse_datetime(spec[name]) for name in ("starts_at", "ends_at", "expected_recovery")},
+            "problems": [problems[key] for key in spec["affects"]],
+        }
+
+    _sync(session, tally, AnnouncementRow, "key", "announcement",
+          [{"key": a["id"], **{k: v for k, v in a.items() if k != "id"}} for a in specs],
+          fields, where=(AnnouncementRow.source == "content",))

@@ -1,0 +1,208 @@
+"""SQLAlchemy models of the knowledge base (own declarative base, tables prefixed ``kb_``).
+
+The application database is shared with the runtime (tickets, feedback), hence the prefix.
+Every content row carries ``content_hash`` (SHA-256 of its normalised spec) so that the loader
+can tell unchanged, changed, added and removed content apart.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
+
+Base = declarative_base()
+
+_HASH = String(64)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored as naive UTC (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; pass a timezone-aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class FollowUpLevelRow(Base):
+    """A ticket priority and its expected follow-up time (``support.yml:follow_up``)."""
+
+    __tablename__ = "kb_follow_up_levels"
+    id = Column(Integer, primary_key=True)
+    priority = Column(String(32), nullable=False, unique=True)
+    position = Column(Integer, nullable=False)
+    hours = Column(Integer, nullable=False)
+    text = Column(Text, nullable=False)
+    content_hash = Column(_HASH, nullable=False)
+
+
+class ProblemRow(Base):
+    """A problem (``<key>.yml``); checks, steps and tips are child rows."""
+
+    __tablename__ = "kb_problems"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    title = Column(Text, nullable=False)
+    acknowledgement = Column(Text, nullable=False)
+    symptoms = Column(JSON, nullable=False)
+    causes = Column(JSON, nullable=False)
+    escalation_when = Column(JSON, nullable=False)
+    escalation_needs = Column(JSON, nullable=False)
+    escalation_priority = Column(
+        String(32), ForeignKey("kb_follow_up_levels.priority"), nullable=False
+    )
+    content_hash = Column(_HASH, nullable=False)
+
+    follow_up = relationship(FollowUpLevelRow, lazy="joined")
+    checks = relationship("CheckRow", order_by="CheckRow.position", cascade="all, delete-orphan",
+                          passive_deletes=True)
+    steps = relationship("StepRow", order_by="StepRow.position", cascade="all, delete-orphan",
+                         passive_deletes=True)
+    tips = relationship("ProblemTipRow", order_by="ProblemTipRow.position",
+                        cascade="all, delete-orphan", passive_deletes=True)
+
+
+class CheckRow(Base):
+    """A diagnostic check of a problem."""
+
+    __tablename__ = "kb_checks"
+    __table_args__ = (
+        UniqueConstraint("problem_id", "check_key"),
+        UniqueConstraint("problem_id", "position"),
+        CheckConstraint("performed_by IN ('assistant', 'user')", name="kb_checks_performer"),
+    )
+    id = Column(Integer, primary_key=True)
+    problem_id = Column(Integer, ForeignKey("kb_problems.id", ondelete="CASCADE"), nullable=False)
+    position = Column(Integer, nullable=False)
+    check_key = Column(String(64), nullable=False)
+    performed_by = Column(String(16), nullable=False)
+    check_name = Column(String(64))
+    description = Column(Text, nullable=False)
+
+
+class StepRow(Base):
+    """A resolution step of a problem, ordered by ``position``."""
+
+    __tablename__ = "kb_steps"
+    __table_args__ = (
+        UniqueConstraint("problem_id", "step_key"),
+        UniqueConstraint("problem_id", "position"),
+    )
+    id = Column(Integer, primary_key=True)
+    problem_id = Column(Integer, ForeignKey("kb_problems.id", ondelete="CASCADE"), nullable=False)
+    position = Column(Integer, nullable=False)
+    step_key = Column(String(64), nullable=False)
+    title = Column(Text, nullable=False)
+    instructions = Column(Text, nullable=False)
+    if_not_helped = Column(Text, nullable=False)
+
+
+class ProblemTipRow(Base):
+    """A prevention tip specific to a problem."""
+
+    __tablename__ = "kb_problem_tips"
+    __table_args__ = (
+        UniqueConstraint("problem_id", "tip_key"),
+        UniqueConstraint("problem_id", "position"),
+    )
+    id = Column(Integer, primary_key=True)
+    problem_id = Column(Integer, ForeignKey("kb_problems.id", ondelete="CASCADE"), nullable=False)
+    position = Column(Integer, nullable=False)
+    tip_key = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+
+
+class GeneralTipRow(Base):
+    """A general prevention tip (``prevention.yml``)."""
+
+    __tablename__ = "kb_general_tips"
+    id = Column(Integer, primary_key=True)
+    tip_key = Column(String(64), nullable=False, unique=True)
+    position = Column(Integer, nullable=False)
+    text = Column(Text, nullable=False)
+    content_hash = Column(_HASH, nullable=False)
+
+
+class FaqRow(Base):
+    """A general question with its variants and answer (``faq.yml``)."""
+
+    __tablename__ = "kb_faq_entries"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    position = Column(Integer, nullable=False)
+    question = Column(Text, nullable=False)
+    variants = Column(JSON, nullable=False)
+    answer = Column(Text, nullable=False)
+    content_hash = Column(_HASH, nullable=False)
+
+
+class SupportChannelRow(Base):
+    """A support channel (``support.yml:channels``)."""
+
+    __tablename__ = "kb_support_channels"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    position = Column(Integer, nullable=False)
+    name = Column(Text, nullable=False)
+    contact = Column(Text, nullable=False)
+    hours = Column(Text, nullable=False)
+    description = Column(Text, nullable=False)
+    content_hash = Column(_HASH, nullable=False)
+
+
+announcement_problems = Table(
+    "kb_announcement_problems",
+    Base.metadata,
+    Column("announcement_id", Integer, ForeignKey("kb_announcements.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("problem_id", Integer, ForeignKey("kb_problems.id", ondelete="CASCADE"),
+           primary_key=True),
+)
+
+
+class AnnouncementRow(Base):
+    """A maintenance notice or incident, from the content or from the operator console.
+
+    The loader only ever touches rows whose ``source`` is ``'content'``.
+    """
+
+    __tablename__ = "kb_announcements"
+    __table_args__ = (
+        CheckConstraint("source IN ('content', 'console')", name="kb_announcements_source"),
+        CheckConstraint("kind IN ('maintenance', 'incident')", name="kb_announcements_kind"),
+    )
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    source = Column(String(16), nullable=False)
+    kind = Column(String(16), nullable=False)
+    title = Column(Text, nullable=False)
+    message = Column(Text, nullable=False)
+    starts_at = Column(UTCDateTime, nullable=False)
+    ends_at = Column(UTCDateTime)
+    expected_recovery = Column(UTCDateTime)
+    content_hash = Column(_HASH)
+    created_at = Column(UTCDateTime, nullable=False, default=lambda: datetime.now(timezone.utc))
+
+    problems = relationship(ProblemRow, secondary=announcement_problems, lazy="selectin",
+                            passive_deletes=True)

@@ -1,0 +1,411 @@
+"""Validation rules of the knowledge content, one function per kind of document.
+
+Each ``validate_*`` function takes the file name and the parsed (already NFKC-normalised)
+YAML document and returns ``(errors, spec)``: error messages shaped ``file:key: reason`` (the
+key is a path such as ``steps[2].if_not_helped``) and a cleaned plain-dict spec, which the
+loader hashes and stores. Checks that span documents live in `cross_check`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from knowledge.types import (
+    ANNOUNCEMENT_KINDS,
+    ASSISTANT_CHECKS,
+    PERFORMERS,
+    PROBLEM_KEYS,
+)
+
+#: Steps per problem: enough to be useful, few enough to walk through in a chat.
+MIN_STEPS, MAX_STEPS = 4, 7
+#: Longest step instructions (characters): one chat message the user can follow.
+MAX_INSTRUCTIONS = 400
+#: FAQ size bounds.
+MIN_FAQ, MAX_FAQ = 12, 20
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+ANNOUNCEMENT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+Spec = Dict[str, Any]
+Result = Tuple[List[str], Spec]
+
+
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` contains at least one CJK ideograph."""
+    return bool(_CJK.search(text))
+
+
+def parse_datetime(value: Any) -> datetime:
+    """Parse an ISO 8601 datetime that carries a UTC offset.
+
+    Args:
+        value: The raw YAML value (a string).
+
+    Returns:
+        A timezone-aware datetime.
+
+    Raises:
+        ValueError: With a reason suitable for an error message.
+    """
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO datetime string such as 2025-01-01T08:00:00+08:00")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"not an ISO datetime: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"needs a UTC offset such as +08:00: {value!r}")
+    return parsed
+
+
+class _Doc:
+    """Collects errors for one file and reads typed fields from mappings."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: List[str] = []
+
+    def error(self, path: str, reason: str) -> None:
+        self.errors.append(f"{self.file}:{path or '(document)'}: {reason}")
+
+    def mapping(self, value: Any, path: str, allowed: Iterable[str]) -> Optional[dict]:
+        """Return ``value`` if it is a mapping, reporting unknown fields."""
+        if not isinstance(value, dict):
+            self.error(path, "must be a mapping")
+            return None
+        for name in value:
+            if name not in allowed:
+                self.error(_join(path, str(name)), "unknown field")
+        return value
+
+    def text(self, data: dict, path: str, field: str, chinese: bool = True) -> str:
+        where = _join(path, field)
+        value = data.get(field)
+        if value is None:
+            self.error(where, "missing")
+            return ""
+        return self._check_text(value, where, chinese)
+
+    def _check_text(self, value: Any, where: str, chinese: bool) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not chinese:
+            value = str(value)
+        if not isinstance(value, str):
+            self.error(where, "must be text")
+            return ""
+        value = value.strip()
+        if not value:
+            self.error(where, "empty")
+        elif chinese and not has_chinese(value):
+            self.error(where, "must be Chinese text")
+        return value
+
+    def texts(self, data: dict, path: str, field: str, min_items: int = 1) -> List[str]:
+        where = _join(path, field)
+        value = data.get(field)
+        if value is None:
+            self.error(where, "missing")
+            return []
+        if not isinstance(value, list):
+            self.error(where, "must be a list")
+            return []
+        if len(value) < min_items:
+            self.error(where, f"needs at least {min_items} item(s), has {len(value)}")
+        return [self._check_text(v, f"{where}[{i}]", True) for i, v in enumerate(value)]
+
+    def ident(self, data: dict, path: str, field: str, pattern: re.Pattern = ID_PATTERN) -> str:
+        where = _join(path, field)
+        value = data.get(field)
+        if value is None:
+            self.error(where, "missing")
+            return ""
+        if not isinstance(value, str) or not pattern.match(value):
+            self.error(where, f"must match {pattern.pattern}: {value!r}")
+            return ""
+        return value
+
+    def items(self, data: dict, path: str, field: str, min_items: int = 1) -> List[Tuple[str, Any]]:
+        """Return ``(path, item)`` pairs of a list field."""
+        where = _join(path, field)
+        value = data.get(field)
+        if value is None:
+            self.error(where, "missing")
+            return []
+        if not isinstance(value, list):
+            self.error(where, "must be a list")
+            return []
+        if len(value) < min_items:
+            self.error(where, f"needs at least {min_items} item(s), has {len(value)}")
+        return [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+
+    def unique(self, values: Sequence[Tuple[str, str]], what: str = "id") -> None:
+        """Report repeated values; ``values`` are ``(path, value)`` pairs."""
+        seen: Dict[str, str] = {}
+        for path, value in values:
+            if not value:
+                continue
+            if value in seen:
+                self.error(path, f"duplicate {what} {value!r} (first at {seen[value]})")
+            else:
+                seen[value] = path
+
+
+def _join(path: str, field: str) -> str:
+    return f"{path}.{field}" if path else field
+
+
+def _tips(doc: _Doc, data: dict, path: str, min_items: int) -> List[Spec]:
+    tips = []
+    for where, item in doc.items(data, path, "tips", min_items):
+        item = doc.mapping(item, where, ("id", "text"))
+        if item is not None:
+            tips.append({"id": doc.ident(item, where, "id"), "text": doc.text(item, where, "text")})
+    doc.unique([(f"{_join(path, 'tips')}[{i}].id", t["id"]) for i, t in enumerate(tips)])
+    return tips
+
+
+PROBLEM_FIELDS = (
+    "key", "title", "acknowledgement", "symptoms", "causes", "checks", "steps", "tips",
+    "escalation",
+)
+
+
+def validate_problem(file: str, data: Any) -> Result:
+    """Validate a problem document (``<problem key>.yml``)."""
+    doc = _Doc(file)
+    data = doc.mapping(data, "", PROBLEM_FIELDS)
+    if data is None:
+        return doc.errors, {}
+    key = doc.ident(data, "", "key")
+    expected = file.rsplit(".", 1)[0]
+    if key and key not in PROBLEM_KEYS:
+        doc.error("key", f"unknown problem key {key!r} (known: {', '.join(PROBLEM_KEYS)})")
+    elif key and key != expected:
+        doc.error("key", f"must equal the file name {expected!r}, is {key!r}")
+    spec: Spec = {
+        "key": key,
+        "title": doc.text(data, "", "title"),
+        "acknowledgement": doc.text(data, "", "acknowledgement"),
+        "symptoms": doc.texts(data, "", "symptoms", 2),
+        "causes": doc.texts(data, "", "causes", 2),
+        "checks": _checks(doc, data),
+        "steps": _steps(doc, data),
+        "tips": _tips(doc, data, "", 2),
+        "escalation": _escalation(doc, data),
+    }
+    return doc.errors, spec
+
+
+def _checks(doc: _Doc, data: dict) -> List[Spec]:
+    checks = []
+    for where, item in doc.items(data, "", "checks"):
+        item = doc.mapping(item, where, ("id", "performed_by", "check", "description"))
+        if item is None:
+            continue
+        performer = item.get("performed_by")
+        name = item.get("check")
+        if performer not in PERFORMERS:
+            doc.error(f"{where}.performed_by", f"must be one of {', '.join(PERFORMERS)}: {performer!r}")
+        elif performer == "assistant" and name not in ASSISTANT_CHECKS:
+            doc.error(f"{where}.check", f"assistant checks need one of {', '.join(ASSISTANT_CHECKS)}: {name!r}")
+        elif performer == "user" and name is not None:
+            doc.error(f"{where}.check", "only assistant checks name a check")
+        checks.append({
+            "id": doc.ident(item, where, "id"),
+            "performed_by": performer,
+            "check": name if performer == "assistant" else None,
+            "description": doc.text(item, where, "description"),
+        })
+    doc.unique([(f"checks[{i}].id", c["id"]) for i, c in enumerate(checks)])
+    return checks
+
+
+def _steps(doc: _Doc, data: dict) -> List[Spec]:
+    steps = []
+    pairs = doc.items(data, "", "steps", MIN_STEPS)
+    if len(pairs) > MAX_STEPS:
+        doc.error("steps", f"at most {MAX_STEPS} steps, has {len(pairs)}")
+    for where, item in pairs:
+        item = doc.mapping(item, where, ("id", "title", "instructions", "if_not_helped"))
+        if item is None:
+            continue
+        step = {
+            "id": doc.ident(item, where, "id"),
+            "title": doc.text(item, where, "title"),
+            "instructions": doc.text(item, where, "instructions"),
+            "if_not_helped": doc.text(item, where, "if_not_helped"),
+        }
+        if len(step["instructions"]) > MAX_INSTRUCTIONS:
+            doc.error(f"{where}.instructions",
+                      f"too long ({len(step['instructions'])} characters, at most {MAX_INSTRUCTIONS})")
+        steps.append(step)
+    doc.unique([(f"steps[{i}].id", s["id"]) for i, s in enumerate(steps)])
+    return steps
+
+
+def _escalation(doc: _Doc, data: dict) -> Spec:
+    if "escalation" not in data:
+        doc.error("escalation", "missing")
+        return {}
+    item = doc.mapping(data["escalation"], "escalation", ("when", "needs", "priority"))
+    if item is None:
+        return {}
+    return {
+        "when": doc.texts(item, "escalation", "when"),
+        "needs": doc.texts(item, "escalation", "needs", 2),
+        "priority": doc.ident(item, "escalation", "priority"),
+    }
+
+
+def validate_announcements(file: str, data: Any) -> Result:
+    """Validate ``announcements.yml`` (``announcements: [...]``)."""
+    doc = _Doc(file)
+    data = doc.mapping(data, "", ("announcements",))
+    if data is None:
+        return doc.errors, {}
+    result = []
+    fields = ("id", "kind", "title", "message", "starts_at", "ends_at", "expected_recovery", "affects")
+    for where, item in doc.items(data, "", "announcements", 0):
+        item = doc.mapping(item, where, fields)
+        if item is None:
+            continue
+        kind = item.get("kind")
+        if kind not in ANNOUNCEMENT_KINDS:
+            doc.error(f"{where}.kind", f"must be one of {', '.join(ANNOUNCEMENT_KINDS)}: {kind!r}")
+        times = {name: _datetime(doc, item, where, name) for name in ("starts_at", "ends_at", "expected_recovery")}
+        start, end, recovery = times["starts_at"], times["ends_at"], times["expected_recovery"]
+        if start and end and end <= start:
+            doc.error(f"{where}.ends_at", "must be after starts_at")
+        if start and recovery and recovery < start:
+            doc.error(f"{where}.expected_recovery", "must not be before starts_at")
+        affects = _affects(doc, item, where)
+        result.append({
+            "id": doc.ident(item, where, "id", ANNOUNCEMENT_ID_PATTERN),
+            "kind": kind,
+            "title": doc.text(item, where, "title"),
+            "message": doc.text(item, where, "message"),
+            **{name: value.isoformat() if value else None for name, value in times.items()},
+            "affects": affects,
+        })
+    doc.unique([(f"announcements[{i}].id", a["id"]) for i, a in enumerate(result)])
+    return doc.errors, {"announcements": result}
+
+
+def _datetime(doc: _Doc, item: dict, where: str, name: str) -> Optional[datetime]:
+    if item.get(name) is None:
+        doc.error(f"{where}.{name}", "missing")
+        return None
+    try:
+        return parse_datetime(item[name])
+    except ValueError as exc:
+        doc.error(f"{where}.{name}", str(exc))
+        return None
+
+
+def _affects(doc: _Doc, item: dict, where: str) -> List[str]:
+    value = item.get("affects")
+    if not isinstance(value, list) or not value:
+        doc.error(f"{where}.affects", "must be a non-empty list of problem keys")
+        return []
+    for i, key in enumerate(value):
+        if key not in PROBLEM_KEYS:
+            doc.error(f"{where}.affects[{i}]", f"unknown problem key {key!r}")
+    doc.unique([(f"{where}.affects[{i}]", k) for i, k in enumerate(value) if isinstance(k, str)], "problem key")
+    return [k for k in value if k in PROBLEM_KEYS]
+
+
+def validate_prevention(file: str, data: Any) -> Result:
+    """Validate ``prevention.yml`` (general prevention tips)."""
+    doc = _Doc(file)
+    data = doc.mapping(data, "", ("tips",))
+    if data is None:
+        return doc.errors, {}
+    return doc.errors, {"tips": _tips(doc, data, "", 3)}
+
+
+def validate_support(file: str, data: Any) -> Result:
+    """Validate ``support.yml`` (support channels and ticket follow-up levels)."""
+    doc = _Doc(file)
+    data = doc.mapping(data, "", ("channels", "follow_up"))
+    if data is None:
+        return doc.errors, {}
+    channels = []
+    for where, item in doc.items(data, "", "channels", 2):
+        item = doc.mapping(item, where, ("key", "name", "contact", "hours", "description"))
+        if item is not None:
+            channels.append({
+                "key": doc.ident(item, where, "key"),
+                "name": doc.text(item, where, "name"),
+                "contact": doc.text(item, where, "contact", chinese=False),
+                "hours": doc.text(item, where, "hours"),
+                "description": doc.text(item, where, "description"),
+            })
+    doc.unique([(f"channels[{i}].key", c["key"]) for i, c in enumerate(channels)], "key")
+    levels = []
+    for where, item in doc.items(data, "", "follow_up"):
+        item = doc.mapping(item, where, ("priority", "hours", "text"))
+        if item is None:
+            continue
+        hours = item.get("hours")
+        if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
+            doc.error(f"{where}.hours", f"must be a positive whole number of hours: {hours!r}")
+            hours = 0
+        levels.append({"priority": doc.ident(item, where, "priority"), "hours": hours,
+                       "text": doc.text(item, where, "text")})
+    doc.unique([(f"follow_up[{i}].priority", f["priority"]) for i, f in enumerate(levels)], "priority")
+    return doc.errors, {"channels": channels, "follow_up": levels}
+
+
+def validate_faq(file: str, data: Any) -> Result:
+    """Validate ``faq.yml`` (general questions with variants and a short answer)."""
+    doc = _Doc(file)
+    data = doc.mapping(data, "", ("entries",))
+    if data is None:
+        return doc.errors, {}
+    entries = []
+    pairs = doc.items(data, "", "entries", MIN_FAQ)
+    if len(pairs) > MAX_FAQ:
+        doc.error("entries", f"at most {MAX_FAQ} entries, has {len(pairs)}")
+    for where, item in pairs:
+        item = doc.mapping(item, where, ("key", "question", "variants", "answer"))
+        if item is not None:
+            entries.append({
+                "key": doc.ident(item, where, "key"),
+                "question": doc.text(item, where, "question"),
+                "variants": doc.texts(item, where, "variants", 2),
+                "answer": doc.text(item, where, "answer"),
+            })
+    doc.unique([(f"entries[{i}].key", e["key"]) for i, e in enumerate(entries)], "key")
+    doc.unique([(f"entries[{i}].variants[{j}]", _fold(v))
+                for i, e in enumerate(entries) for j, v in enumerate([e["question"], *e["variants"]])],
+               "question")
+    return doc.errors, {"entries": entries}
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s?？!！,，。]", "", text).lower()
+
+
+def cross_check(specs: Dict[str, Spec]) -> List[str]:
+    """Checks that span documents.
+
+    Args:
+        specs: Validated specs by file name (problem files and the shared files).
+
+    Returns:
+        Error messages shaped ``file:key: reason``.
+    """
+    errors = []
+    priorities = {f["priority"] for f in specs.get("support.yml", {}).get("follow_up", [])}
+    for key in PROBLEM_KEYS:
+        file = f"{key}.yml"
+        if file not in specs:
+            errors.append(f"{file}:(document): missing problem file")
+            continue
+        priority = specs[file].get("escalation", {}).get("priority")
+        if priority and "support.yml" in specs and priority not in priorities:
+            errors.append(f"{file}:escalation.priority: unknown priority {priority!r} "
+                          f"(support.yml follow_up has: {', '.join(sorted(priorities))})")
+    return errors
