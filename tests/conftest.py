@@ -1,0 +1,43 @@
+"""Shared fixtures: the real server stack, started once per test session when a test needs it."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Dict, Iterator
+
+import pytest
+
+from tests.support.servers import Stack, free_port
+
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+
+@pytest.fixture(scope="session")
+def wechat_api_port() -> int:
+    """Port the WeChat API simulator listens on; the stack's WECHAT_API_BASE points here."""
+    return free_port()
+
+
+def _channel_test_env(wechat_api_port: int) -> Dict[str, str]:
+    """Settings of the WeChat/WeCom channels for tests (tests/support/wechat_env.py)."""
+    if importlib.util.find_spec("tests.support.wechat_env") is None:
+        return {}
+    from tests.support.wechat_env import wechat_test_env
+
+    return wechat_test_env(f"http://127.0.0.1:{wechat_api_port}")
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory, wechat_api_port) -> Iterator[Stack]:
+    """Action server + Rasa server + console with their own databases, for the whole session."""
+    stack = Stack(
+        var_dir=tmp_path_factory.mktemp("var"),
+        env=_channel_test_env(wechat_api_port),
+        with_console=importlib.util.find_spec("bot.console") is not None,
+        name="session",
+    )
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
