@@ -257,7 +257,13 @@ _HANDLERS: Dict[str, _Handler] = {
     "year_word": lambda g, t: _year_span(t.year - _YEAR_OFFSETS[g["yw"]]),
     "year": lambda g, t: _year_span(_year(g["yr_y"]) or 0),
 }
-_CONFIDENCE = {"weekday": _AMBIGUOUS, "year": _AMBIGUOUS, "md_num": 0.9}
+_CONFIDENCE = {"year": _AMBIGUOUS, "md_num": 0.9}
+
+
+def _confidence(rule: str, match: "re.Match[str]") -> float:
+    if rule == "weekday" and not match.group("wd_rel"):
+        return _AMBIGUOUS  # bare 周五: which Friday is a guess
+    return _CONFIDENCE.get(rule, 1.0)
 
 
 def format_span(span: Span) -> str:
@@ -290,19 +296,16 @@ def find_dates(folded: str, today: date) -> List[Candidate]:
         rule = match.lastgroup or ""
         if _skip(rule, folded, match):
             continue
-        groups = {k: v for k, v in match.groupdict().items()}
-        span = _HANDLERS[rule](groups, today)
+        span = _HANDLERS[rule](match.groupdict(), today)
         if span is None:
             continue
-        if rule in ("weekday", "week") and match.group("wd_rel" if rule == "weekday" else "wk_rel") in ("这", "这个", "本") and span[0] > today:
-            pass  # 这周五 said on a Monday is still a real date; kept as given
         found.append(
             Candidate(
                 INVOICE_DATE,
                 format_span(span),
                 match.start(),
                 match.end(),
-                _CONFIDENCE.get(rule, 1.0),
+                _confidence(rule, match),
             )
         )
     return found

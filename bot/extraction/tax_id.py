@@ -6,14 +6,18 @@ character is a check character: with the 31-character alphabet giving each chara
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+import re
+from typing import List, Optional, Tuple
 
+from .entity import TAX_ID, Candidate
 from .text import normalise
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 LENGTH = 18
 _VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
+# 18 letters/digits not glued to other letters or digits; checked before being reported.
+_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
 
 # Reason codes returned by validate_tax_id; user-facing wording lives in domain.yml.
 EMPTY = "empty"
@@ -86,3 +90,23 @@ def mask_tax_id(value: str) -> str:
     if len(value) <= 6:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 6) + value[-2:]
+
+
+def find_tax_ids(text: str) -> List[Candidate]:
+    """Finds checksum-valid 统一社会信用代码 in a normalised text.
+
+    Codes with a wrong check character are not reported (an action can still explain the
+    problem with :func:`validate_tax_id`).
+
+    Args:
+        text: normalised text (case does not matter).
+
+    Returns:
+        ``tax_id`` candidates with upper-case values.
+    """
+    found: List[Candidate] = []
+    for match in _CANDIDATE.finditer(text):
+        code, _ = validate_tax_id(match.group())
+        if code is not None:
+            found.append(Candidate(TAX_ID, code, match.start(), match.end()))
+    return found
