@@ -4,6 +4,7 @@ Rules: data/rules/conversation.yml.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -12,7 +13,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import current_problem, latest_entity_values, shown_step_index
 from actions.invoice_lookup import ActionCheckInvoice
-from bot.extraction import find_invalid_tax_ids
+from bot.extraction import normalise, validate_tax_id
+
+# Something shaped like a 统一社会信用代码: 18 characters of digits and capitals.
+_TAX_ID_SHAPE = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])")
+
+
+def find_invalid_tax_ids(text: str) -> List[str]:
+    """Tax-ID-shaped strings in ``text`` whose check character or charset is wrong."""
+    candidates = _TAX_ID_SHAPE.findall(normalise(text or "").upper())
+    return [c for c in candidates if not c.isdigit() and validate_tax_id(c)[0] is None]
 
 
 class ActionHandleShortReply(Action):

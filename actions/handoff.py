@@ -20,6 +20,15 @@ logger = logging.getLogger(__name__)
 TICKET_NUMBER = re.compile(r"GD\d{8}-\d{6}", re.IGNORECASE)
 
 
+def follow_up_for(kb, problem: Optional[str]) -> str:
+    """How and when a person follows up, as the knowledge base words it."""
+    escalation = kb.escalation(problem) if problem else None
+    if escalation is not None and escalation.follow_up:
+        return escalation.follow_up
+    levels = {level.priority: level.text for level in kb.follow_up_levels()}
+    return levels.get("normal") or next(iter(levels.values()), "")
+
+
 def hand_over(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -48,7 +57,7 @@ def hand_over(
     dispatcher.utter_message(
         response="utter_ticket_created",
         ticket_number=ticket.number,
-        follow_up=kb.follow_up_text(problem),
+        follow_up=follow_up_for(kb, problem),
     )
     return end_of_problem_events() + [SlotSet("ticket_number", ticket.number)]
 

@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import services
+from knowledge.search import GOOD_MATCH
 
 
 class ActionSearchKnowledge(Action):
@@ -31,16 +32,18 @@ class ActionSearchKnowledge(Action):
     ) -> List[EventType]:
         kb = self._knowledge or services.knowledge_base()
         text = (tracker.latest_message or {}).get("text") or ""
-        hits = kb.search(text, limit=3)
-        if hits and hits[0].is_good_match:
-            dispatcher.utter_message(response="utter_knowledge_answer", answer=hits[0].answer)
+        hits = kb.search(text, limit=8)
+        best = hits[0] if hits else None
+        if best is not None and best.kind == "faq" and best.score >= GOOD_MATCH:
+            dispatcher.utter_message(response="utter_knowledge_answer", answer=best.answer)
             dispatcher.utter_message(response="utter_anything_else")
             return []
 
-        buttons = [
-            {"title": problem.title, "payload": f"/{problem.key}"}
-            for problem in kb.closest_problems(text, limit=3)
-        ]
+        problems = {hit.key: hit.title for hit in hits if hit.kind == "problem"}
+        if not problems:
+            dispatcher.utter_message(response="utter_which_problem")
+            return []
+        buttons = [{"title": title, "payload": f"/{key}"} for key, title in list(problems.items())[:3]]
         buttons.append({"title": "转人工", "payload": "/request_human"})
         dispatcher.utter_message(response="utter_out_of_scope", buttons=buttons)
         return []

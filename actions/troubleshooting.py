@@ -21,8 +21,25 @@ from actions.common import (
 )
 from actions.handoff import hand_over
 from bot import services
+from knowledge.engine import NOT_SOLVED
+from knowledge.errors import UnknownProblem
 
 CHINA_TZ = timezone(timedelta(hours=8))
+
+
+def prevention_tips(kb, problem: Optional[str], limit: int) -> List[str]:
+    """Up to ``limit`` distinct tips: the problem's own, else general ones."""
+    entry = kb.problem(problem) if problem else None
+    if entry is not None and entry.tips:
+        return list(entry.tips[:limit])
+    tips: List[str] = []
+    for seed in range(limit * 4):
+        tip = kb.prevention_tip(None, seed=seed)
+        if tip and tip not in tips:
+            tips.append(tip)
+        if len(tips) == limit:
+            break
+    return tips
 
 
 class ActionStartTroubleshooting(Action):
@@ -61,7 +78,11 @@ class ActionStartTroubleshooting(Action):
                 response="utter_announcement",
                 announcement_title=notice.title,
                 announcement_message=notice.message,
-                expected_recovery=notice.expected_recovery or "暂未确定",
+                expected_recovery=(
+                    f"{notice.expected_recovery:%m月%d日 %H:%M}"
+                    if notice.expected_recovery
+                    else "暂未确定"
+                ),
             )
             dispatcher.utter_message(response="utter_announcement_continue")
         elif problem == "system_outage":
@@ -103,20 +124,26 @@ class ActionNextStep(Action):
             return []
 
         shown = shown_step_index(tracker)
-        if shown is None:
-            move = engine.start(problem)
-        else:
-            move = engine.after(problem, shown, "not_solved")
-            if latest_intent(tracker) == "problem_persists" and move.if_not_helped:
-                dispatcher.utter_message(
-                    response="utter_step_did_not_help", if_not_helped=move.if_not_helped
-                )
+        try:
+            if shown is None:
+                step = engine.start(problem)
+                lead_in = None
+            else:
+                move = engine.after(problem, shown, NOT_SOLVED)
+                step = move.step
+                lead_in = step.lead_in if step else move.lead_in
+        except UnknownProblem:
+            dispatcher.utter_message(response="utter_which_problem")
+            return end_of_problem_events()
+        except ValueError:  # the content changed under a running conversation
+            step, lead_in = None, None
 
-        if move.step is None:
+        if lead_in and latest_intent(tracker) == "problem_persists":
+            dispatcher.utter_message(response="utter_step_did_not_help", if_not_helped=lead_in)
+        if step is None:
             dispatcher.utter_message(response="utter_steps_exhausted")
             return hand_over(dispatcher, tracker)
 
-        step = move.step
         dispatcher.utter_message(
             response="utter_troubleshooting_step",
             step_number=step.number,
@@ -126,8 +153,8 @@ class ActionNextStep(Action):
         )
         tried = list(tracker.get_slot("steps_tried") or [])
         return [
-            SlotSet("step_index", float(step.number - 1)),
-            SlotSet("steps_tried", tried + [step.id]),
+            SlotSet("step_index", float(step.index)),
+            SlotSet("steps_tried", tried + [step.step_id]),
         ]
 
 
@@ -166,7 +193,7 @@ class ActionGivePrevention(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         kb = self._knowledge or services.knowledge_base()
-        tips = kb.prevention_tips(current_problem(tracker), limit=3)
+        tips = prevention_tips(kb, current_problem(tracker), limit=3)
         dispatcher.utter_message(
             response="utter_prevention",
             tips="\n".join(f"{number}. {tip}" for number, tip in enumerate(tips, start=1)),

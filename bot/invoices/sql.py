@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import Column, Date, DateTime, Enum, Numeric, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, Column, Date, DateTime, Enum, String, UniqueConstraint, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base, sessionmaker
 
@@ -32,8 +32,8 @@ class InvoiceRow(Base):
     invoice_type = Column(String(32), nullable=False)
     status = Column(Enum(InvoiceStatus, native_enum=False, length=20), nullable=False)
     issue_date = Column(Date, nullable=False)
-    # Money is exact: Numeric, never float.
-    amount = Column(Numeric(14, 2), nullable=False)
+    # Money is exact: whole fen (0.01 yuan) in an integer, never a float (SQLite has no decimal).
+    amount_fen = Column(BigInteger, nullable=False)
     seller_name = Column(String(100), nullable=False)
     buyer_name = Column(String(100), nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False)
@@ -47,12 +47,17 @@ class InvoiceRow(Base):
             invoice_type=self.invoice_type,
             status=InvoiceStatus(self.status),
             issue_date=self.issue_date,
-            amount=Decimal(self.amount),
+            amount=Decimal(self.amount_fen) / 100,
             seller_name=self.seller_name,
             buyer_name=self.buyer_name,
             updated_at=self.updated_at,
             detail=self.detail or "",
         )
+
+
+def to_fen(amount: Decimal) -> int:
+    """Yuan as a whole number of fen."""
+    return int((amount * 100).to_integral_value())
 
 
 def demo_invoices(today: date) -> Iterable[InvoiceRow]:
@@ -76,7 +81,7 @@ def demo_invoices(today: date) -> Iterable[InvoiceRow]:
             invoice_type=kind,
             status=status,
             issue_date=today - timedelta(days=days_ago),
-            amount=Decimal(amount),
+            amount_fen=to_fen(Decimal(amount)),
             seller_name=seller,
             buyer_name=buyer,
             updated_at=now - timedelta(days=max(days_ago - 1, 0)),
@@ -125,7 +130,7 @@ class SqlInvoiceSystem(InvoiceSystem):
                     invoice_type=record.invoice_type,
                     status=record.status,
                     issue_date=record.issue_date,
-                    amount=record.amount,
+                    amount_fen=to_fen(record.amount),
                     seller_name=record.seller_name,
                     buyer_name=record.buyer_name,
                     updated_at=record.updated_at,
