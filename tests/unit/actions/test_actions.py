@@ -1,0 +1,262 @@
+"""Actions with fakes: assertions on response names, their arguments and events."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.feedback import ActionStoreRating
+from actions.handoff import ActionCreateTicket, ActionReportTicket
+from actions.invoice_lookup import ActionCheckInvoice, ValidateInvoiceForm
+from actions.knowledge_search import ActionSearchKnowledge
+from actions.troubleshooting import (
+    ActionCloseProblem,
+    ActionGivePrevention,
+    ActionNextStep,
+    ActionStartTroubleshooting,
+)
+from bot import services
+from bot.invoices.base import InvoiceStatus
+from knowledge.engine import Troubleshooter
+from knowledge.types import SearchHit
+from tests.unit.actions.fakes import (
+    FakeFeedback,
+    FakeInvoices,
+    FakeKnowledge,
+    FakeTickets,
+    announcement,
+    invoice,
+    make_tracker,
+)
+
+
+@pytest.fixture
+def kb():
+    return FakeKnowledge()
+
+
+@pytest.fixture
+def tickets(kb):
+    fake = FakeTickets()
+    services.override("tickets", fake)
+    services.override("knowledge_base", kb)
+    yield fake
+    services.reset()
+
+
+def responses(dispatcher):
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def slot_events(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_start_acknowledges_and_resets_the_position(kb):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"step_index": 3.0, "invoice_number": "87654321"}, intent="login_failure")
+    events = await ActionStartTroubleshooting(kb).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == "理解您的着急。"
+    assert slot_events(events) | {} == {**slot_events(events), "problem": "login_failure", "step_index": None}
+    assert slot_events(events)["invoice_number"] is None
+
+
+async def test_start_keeps_an_invoice_number_given_in_the_same_message(kb):
+    tracker = make_tracker(intent="invoice_missing",
+                           entities=[{"entity": "invoice_number", "value": "12345678"}])
+    events = await ActionStartTroubleshooting(kb).run(CollectingDispatcher(), tracker, {})
+    assert "invoice_number" not in slot_events(events)
+
+
+@pytest.mark.parametrize("affects, announced", [(("login_failure",), True), (("upload_failure",), False), ((), True)])
+async def test_start_reports_a_matching_announcement(kb, affects, announced):
+    kb.announcements.append(announcement(affects))
+    dispatcher = CollectingDispatcher()
+    await ActionStartTroubleshooting(kb).run(dispatcher, make_tracker(intent="login_failure"), {})
+    assert ("utter_announcement" in responses(dispatcher)) is announced
+
+
+async def test_start_without_a_known_problem_asks_which(kb):
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartTroubleshooting(kb).run(dispatcher, make_tracker(intent="greet"), {})
+    assert responses(dispatcher) == ["utter_which_problem"] and events == []
+
+
+async def test_steps_one_at_a_time_then_a_ticket(kb, tickets):
+    action = ActionNextStep(Troubleshooter(kb))
+    slots = {"problem": "login_failure", "step_index": None, "steps_tried": []}
+    for expected_index in range(3):
+        dispatcher = CollectingDispatcher()
+        intent = "login_failure" if expected_index == 0 else "problem_persists"
+        events = await action.run(dispatcher, make_tracker(slots, intent=intent), {})
+        step_message = dispatcher.messages[-1]
+        assert step_message["response"] == "utter_troubleshooting_step"
+        assert step_message["step_number"] == expected_index + 1 and step_message["step_total"] == 3
+        assert ("utter_step_did_not_help" in responses(dispatcher)) is (expected_index > 0)
+        slots.update(slot_events(events))
+        assert slots["step_index"] == expected_index
+    assert slots["steps_tried"] == ["s0", "s1", "s2"]
+
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, make_tracker(slots, intent="problem_persists"), {})
+    assert responses(dispatcher) == ["utter_step_did_not_help", "utter_steps_exhausted", "utter_ticket_created"]
+    ticket = tickets.created[-1]
+    assert ticket.problem == "login_failure" and ticket.steps_tried == ["s0", "s1", "s2"]
+    assert slot_events(events)["ticket_number"] == ticket.number
+    assert slot_events(events)["problem"] is None
+
+
+async def test_next_step_without_a_problem_asks_which(kb):
+    dispatcher = CollectingDispatcher()
+    await ActionNextStep(Troubleshooter(kb)).run(dispatcher, make_tracker(), {})
+    assert responses(dispatcher) == ["utter_which_problem"]
+
+
+async def test_close_gives_a_tip_and_asks_for_a_rating(kb):
+    dispatcher = CollectingDispatcher()
+    events = await ActionCloseProblem(kb).run(
+        dispatcher, make_tracker({"problem": "login_failure", "step_index": 1.0}), {})
+    assert responses(dispatcher) == ["utter_problem_solved", "utter_ask_rating"]
+    assert dispatcher.messages[0]["tip"] == "提示一"
+    assert slot_events(events)["awaiting_rating"] is True
+    dispatcher = CollectingDispatcher()
+    await ActionCloseProblem(kb).run(dispatcher, make_tracker(), {})
+    assert responses(dispatcher) == ["utter_nothing_to_solve"]
+
+
+@pytest.mark.parametrize("problem, expected", [("login_failure", "1. 提示一"), (None, "1. 通用一")])
+async def test_prevention_tips(kb, problem, expected):
+    dispatcher = CollectingDispatcher()
+    await ActionGivePrevention(kb).run(dispatcher, make_tracker({"problem": problem}), {})
+    tips = dispatcher.messages[0]["tips"].splitlines()
+    assert tips[0] == expected and len(tips) == 3 and len(set(tips)) == 3
+
+
+async def test_ticket_on_request_collects_details_and_leaves_the_form(kb, tickets):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"problem": "invoice_missing", "invoice_number": "12345678",
+                            "platform": "电子税务局", "steps_tried": ["s0"]},
+                           intent="request_human", active_loop="invoice_form")
+    events = await ActionCreateTicket().run(dispatcher, tracker, {})
+    assert events[0] == ActiveLoop(None)
+    assert tickets.created[0].details == {"invoice_number": "12345678", "platform": "电子税务局"}
+    assert dispatcher.messages[0]["follow_up"] == "4 小时内联系您。"
+
+
+async def test_ticket_failure_still_answers(kb):
+    dispatcher = CollectingDispatcher()
+    services.override("knowledge_base", kb)
+    try:
+        events = await ActionCreateTicket(FakeTickets(fail=True)).run(dispatcher, make_tracker(), {})
+    finally:
+        services.reset()
+    assert responses(dispatcher) == ["utter_ticket_creation_failed"] and events == []
+
+
+async def test_ticket_status_only_for_the_owner():
+    fake = FakeTickets()
+    mine = fake.create("user-1", "login_failure", {}, [])
+    other = fake.create("user-2", "login_failure", {}, [])
+    dispatcher = CollectingDispatcher()
+    await ActionReportTicket(fake).run(dispatcher, make_tracker(text=f"查一下{other.number}"), {})
+    assert dispatcher.messages[0]["ticket_number"] == mine.number
+    dispatcher = CollectingDispatcher()
+    await ActionReportTicket(fake).run(dispatcher, make_tracker(sender_id="user-3"), {})
+    assert responses(dispatcher) == ["utter_no_ticket"]
+
+
+@pytest.mark.parametrize("status", list(InvoiceStatus))
+async def test_each_invoice_status_is_explained(status):
+    fake = FakeInvoices({"12345678": invoice("12345678", status)})
+    dispatcher = CollectingDispatcher()
+    events = await ActionCheckInvoice(fake).run(
+        dispatcher, make_tracker({"invoice_number": "12345678"}), {})
+    assert responses(dispatcher) == ["utter_invoice_found", f"utter_invoice_status_{status.value}"]
+    assert slot_events(events) == {"invoice_status": status.value}
+
+
+@pytest.mark.parametrize(
+    "fake, expected, status",
+    [
+        (FakeInvoices({}), "utter_invoice_status_not_found", "not_found"),
+        (FakeInvoices({}, down=True), "utter_invoice_lookup_unavailable", "unavailable"),
+    ],
+)
+async def test_unknown_invoice_and_unavailable_system(fake, expected, status):
+    dispatcher = CollectingDispatcher()
+    events = await ActionCheckInvoice(fake).run(
+        dispatcher, make_tracker({"invoice_number": "87654321"}), {})
+    assert responses(dispatcher) == [expected]
+    assert slot_events(events) == {"invoice_status": status}
+
+
+async def test_check_without_a_number_says_nothing():
+    dispatcher = CollectingDispatcher()
+    assert await ActionCheckInvoice(FakeInvoices({})).run(dispatcher, make_tracker(), {}) == []
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    "value, intent, attempts, expected_slots, expected_response",
+    [
+        ("12345678", "inform", 0, {"invoice_number": "12345678"}, None),
+        ("2411 2000 0000 1234 5678", "inform", 0,
+         {"invoice_number": "24112000000012345678"}, None),
+        ("1234", "inform", 0, {"invoice_number": None, "invoice_number_attempts": 1.0},
+         "utter_invoice_number_wrong_length"),
+        ("不记得了", "inform", 0, {"invoice_number": None, "invoice_number_attempts": 1.0},
+         "utter_invoice_number_not_found_in_text"),
+        ("1234", "inform", 1, {"invoice_number": None, "invoice_number_attempts": 2.0},
+         "utter_invoice_number_skipped"),
+        ("没有", "deny", 0, {"invoice_number": None, "invoice_number_attempts": 2.0},
+         "utter_invoice_number_skipped"),
+    ],
+)
+def test_invoice_number_validation(value, intent, attempts, expected_slots, expected_response):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"invoice_number_attempts": attempts}, intent=intent, text=value)
+    result = ValidateInvoiceForm().validate_invoice_number(value, dispatcher, tracker, {})
+    assert result == expected_slots
+    assert responses(dispatcher) == ([expected_response] if expected_response else [])
+
+
+async def test_form_stops_asking_after_two_failures():
+    form = ValidateInvoiceForm()
+    assert await form.required_slots(["invoice_number"], CollectingDispatcher(),
+                                     make_tracker({"invoice_number_attempts": 2.0}), {}) == []
+    assert await form.required_slots(["invoice_number"], CollectingDispatcher(),
+                                     make_tracker({"invoice_number_attempts": 1.0}), {}) == ["invoice_number"]
+
+
+async def test_search_answers_a_good_faq_match(kb):
+    kb.hits = [SearchHit("faq", "vat_types", "专票和普票的区别", "专票可以抵扣……", 0.8)]
+    dispatcher = CollectingDispatcher()
+    await ActionSearchKnowledge(kb).run(dispatcher, make_tracker(text="专票普票区别"), {})
+    assert responses(dispatcher) == ["utter_knowledge_answer", "utter_anything_else"]
+
+
+async def test_search_offers_close_problems_and_a_person(kb):
+    kb.hits = [SearchHit("faq", "x", "问", "答", 0.05),
+               SearchHit("problem", "login_failure", "登录失败", "…", 0.04)]
+    dispatcher = CollectingDispatcher()
+    await ActionSearchKnowledge(kb).run(dispatcher, make_tracker(text="随便说说"), {})
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+    assert payloads == ["/login_failure", "/request_human"]
+
+
+@pytest.mark.parametrize("entities, text, stored", [
+    ([{"entity": "rating", "value": "5"}], '/rate{"rating":"5"}', 5),
+    ([], "给个4分吧", 4),
+    ([], "嗯嗯", None),
+])
+async def test_rating_is_stored_when_understood(entities, text, stored):
+    feedback = FakeFeedback()
+    dispatcher = CollectingDispatcher()
+    await ActionStoreRating(feedback).run(
+        dispatcher, make_tracker(intent="rate", text=text, entities=entities), {})
+    if stored:
+        assert feedback.ratings == [("user-1", stored)]
+        assert responses(dispatcher) == ["utter_rating_thanks"]
+    else:
+        assert feedback.ratings == [] and responses(dispatcher) == ["utter_rating_unclear"]
