@@ -1,0 +1,1 @@
+"""WeChat Official Account and WeCom input channels for Rasa (see docs/wechat.md)."""

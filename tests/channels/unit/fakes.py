@@ -1,0 +1,64 @@
+"""Fakes for the channel handler tests: a stand-in for Rasa's `on_new_message` and for the
+customer-service API client."""
+
+import asyncio
+from typing import Callable, List, Tuple
+
+from rasa.core.channels.channel import UserMessage
+
+Responder = Callable[[str], List[dict]]
+
+
+def say(*texts: str) -> Responder:
+    return lambda _: [{"text": text} for text in texts]
+
+
+class FakeRasa:
+    """Records every `UserMessage` and answers through its output channel like Rasa does."""
+
+    def __init__(self, responder: Responder = say("你好"), delay: float = 0.0) -> None:
+        self.responder = responder
+        self.delay = delay
+        self.messages: List[UserMessage] = []
+        self.finished = asyncio.Event()
+
+    @property
+    def texts(self) -> List[str]:
+        return [m.text for m in self.messages]
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        for response in self.responder(message.text):
+            await message.output_channel.send_response(message.sender_id, dict(response))
+        self.finished.set()
+
+
+class RecordingApi:
+    """Records what would go out through the customer-service API."""
+
+    def __init__(self, accept: bool = True) -> None:
+        self.sent: List[Tuple[str, str]] = []
+        self.accept = accept
+
+    async def send_texts(self, user: str, texts) -> int:
+        texts = list(texts)
+        if self.accept:
+            self.sent.extend((user, text) for text in texts)
+            return len(texts)
+        return 0
+
+
+class RecordingEraser:
+    def __init__(self) -> None:
+        self.erased: List[str] = []
+
+    async def __call__(self, sender_id: str) -> None:
+        self.erased.append(sender_id)
+
+
+def parse_query(query: str) -> dict:
+    from bot.channels.wechat.common import query_from_string
+
+    return dict(query_from_string(query))

@@ -1,0 +1,89 @@
+"""Bot messages → WeChat text, splitting, and the per-user button map."""
+
+import pytest
+
+from bot.channels.wechat.kv import MemoryStore
+from bot.channels.wechat.render import ButtonMemory, render_turn, split_utf8
+
+GREETING = [
+    {"recipient_id": "u", "text": "您好，我是发票助手。"},
+    {
+        "recipient_id": "u",
+        "text": "请问遇到了什么问题？",
+        "buttons": [
+            {"title": "无法登录", "payload": "/login_failure"},
+            {"title": "发票不见了", "payload": "/invoice_missing"},
+        ],
+    },
+]
+
+
+def test_buttons_become_a_numbered_list_with_hint():
+    turn = render_turn(GREETING, hint="回复数字选择")
+    assert turn.text == "您好，我是发票助手。\n\n请问遇到了什么问题？\n1. 无法登录\n2. 发票不见了\n回复数字选择"
+    assert turn.choices == {"1": "/login_failure", "2": "/invoice_missing"}
+
+
+def test_numbering_continues_across_messages_of_one_turn():
+    messages = [
+        {"text": "a", "buttons": [{"title": "x", "payload": "/x"}]},
+        {"text": "b", "buttons": [{"title": "y", "payload": "/y"}]},
+    ]
+    assert render_turn(messages).choices == {"1": "/x", "2": "/y"}
+
+
+def test_images_and_url_buttons_are_sent_as_text():
+    messages = [
+        {"image": "https://example.invalid/a.png"},
+        {"text": "帮助", "buttons": [{"title": "文档", "url": "https://example.invalid/doc"}]},
+    ]
+    turn = render_turn(messages)
+    assert "https://example.invalid/a.png" in turn.text
+    assert "文档: https://example.invalid/doc" in turn.text
+    assert turn.choices == {}
+    assert "回复数字选择" not in turn.text
+
+
+def test_custom_json_is_not_shown_to_users():
+    assert render_turn([{"custom": {"any": "json"}}]).text == ""
+
+
+@pytest.mark.parametrize("limit", [10, 30, 2000])
+def test_split_respects_the_byte_limit_and_keeps_all_text(limit):
+    text = "\n\n".join(["第一段" * 5, "second paragraph", "第三段\n有两行" * 3])
+    chunks = split_utf8(text, limit)
+    assert all(len(chunk.encode()) <= limit for chunk in chunks)
+    assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
+
+
+def test_split_packs_paragraphs_into_as_few_chunks_as_possible():
+    paragraphs = ["段" * 300] * 5  # 900 bytes each
+    chunks = split_utf8("\n\n".join(paragraphs), 2000)
+    assert len(chunks) == 3
+    assert chunks[0] == "段" * 300 + "\n\n" + "段" * 300
+
+
+def test_split_never_cuts_a_multibyte_character():
+    chunks = split_utf8("发" * 1000, 2000)
+    assert [len(c.encode()) for c in chunks] == [1998, 1002]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "typed, payload",
+    [("1", "/login_failure"), ("２", "/invoice_missing"), (" 2 ", "/invoice_missing"),
+     ("无法登录", "/login_failure"), ("3", None), ("12", None), ("你好", None)],
+)
+async def test_button_memory_maps_numbers_and_titles(typed, payload):
+    memory = ButtonMemory(MemoryStore(), "test")
+    await memory.remember("u", render_turn(GREETING))
+    assert await memory.resolve("u", typed) == payload
+    assert await memory.resolve("another-user", typed) is None
+
+
+@pytest.mark.asyncio
+async def test_a_turn_without_buttons_clears_the_map():
+    memory = ButtonMemory(MemoryStore(), "test")
+    await memory.remember("u", render_turn(GREETING))
+    await memory.remember("u", render_turn([{"text": "请输入发票号码"}]))
+    assert await memory.resolve("u", "1") is None
