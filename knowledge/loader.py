@@ -103,6 +103,18 @@ def _parse(path: Path) -> Tuple[Any, List[str]]:
         return None, [f"{path.name}:(document): invalid YAML{where}: {getattr(exc, 'problem', exc)}"]
 
 
+def read_document(path: PathLike) -> Any:
+    """Parse one content file as the loader does (NFKC-normalised, datetimes kept as text).
+
+    Raises:
+        ContentError: If the file cannot be read or parsed.
+    """
+    data, errors = _parse(Path(path))
+    if errors:
+        raise ContentError(errors)
+    return data
+
+
 @dataclass(frozen=True)
 class Content:
     """Validated content, as plain specs.
