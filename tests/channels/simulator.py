@@ -24,6 +24,7 @@ import os
 import secrets
 import socket
 import struct
+import threading
 import time
 import xml.etree.ElementTree as ET  # trusted input: the bot's replies in tests
 from dataclasses import dataclass, field
@@ -130,42 +131,33 @@ class Delivery:
 
 
 # --------------------------------------------------------------------------------------------
-# The simulator
+# WeChat's APIs (bot → WeChat)
 # --------------------------------------------------------------------------------------------
 
 
-class WeChatSimulator:
-    """Drive a bot webhook as WeChat does and serve WeChat's APIs on 127.0.0.1."""
+@dataclass
+class SentMessage:
+    product: str
+    touser: str
+    content: str
+    at: float
 
-    TIMEOUT = 5.0  # WeChat drops the connection after 5 s
 
-    def __init__(
-        self,
-        account: Account,
-        webhook_url: str = "",
-        retry_delay: float = 5.0,
-        max_deliveries: int = 3,
-        token_lifetime: int = 7200,
-    ) -> None:
-        self.account = account
-        self.webhook_url = webhook_url
-        self.retry_delay = retry_delay
-        self.max_deliveries = max_deliveries
+class ApiPeer:
+    """Serves WeChat's token and message APIs for one OA and/or one WeCom account."""
+
+    def __init__(self, *accounts: Account, token_lifetime: int = 7200) -> None:
+        self.accounts = {a.product: a for a in accounts}
         self.token_lifetime = token_lifetime
-        # API side state
-        self.api_messages: List[Dict] = []  # accepted customer-service / app messages
-        self.api_calls: List[Dict] = []  # every send call, accepted or not
-        self.token_requests = 0
-        self.valid_tokens: set = set()
+        self.messages: List[SentMessage] = []  # accepted customer-service / app messages
+        self.calls: List[Dict] = []  # every send call, accepted or not
+        self.token_requests: Dict[str, int] = {"oa": 0, "wecom": 0}
+        self.valid_tokens: Dict[str, set] = {"oa": set(), "wecom": set()}
         self.inject_errors: List[int] = []  # errcodes answered to the next send calls
-        self.inbox: Dict[str, List[str]] = {}  # what each user sees
-        self._ids = itertools.count(int(time.time() * 1000) * 1000)
         self._runner: Optional[web.AppRunner] = None
-        self._session: Optional[aiohttp.ClientSession] = None
-        self.api_base = ""
+        self.base_url = ""
 
-    # lifecycle ------------------------------------------------------------------------------
-    async def start(self) -> "WeChatSimulator":
+    async def start(self, port: Optional[int] = None) -> "ApiPeer":
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._oa_token)
         app.router.add_get("/cgi-bin/gettoken", self._wecom_token)
@@ -173,73 +165,138 @@ class WeChatSimulator:
         app.router.add_post("/cgi-bin/message/send", self._send)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        port = free_port()
+        port = port or free_port()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.api_base = f"http://127.0.0.1:{port}"
-        self._session = aiohttp.ClientSession()
+        self.base_url = f"http://127.0.0.1:{port}"
         return self
 
     async def stop(self) -> None:
-        if self._session:
-            await self._session.close()
         if self._runner:
             await self._runner.cleanup()
+            self._runner = None
 
-    # API side -------------------------------------------------------------------------------
-    def _issue_token(self) -> web.Response:
-        self.token_requests += 1
-        token = f"TOKEN-{self.token_requests}-{secrets.token_hex(4)}"
-        self.valid_tokens = {token}  # a new token invalidates the previous one
+    def _issue_token(self, product: str) -> web.Response:
+        self.token_requests[product] += 1
+        token = f"TOKEN-{product}-{self.token_requests[product]}-{secrets.token_hex(4)}"
+        self.valid_tokens[product] = {token}  # a new token invalidates the previous one
         return web.json_response({"access_token": token, "expires_in": self.token_lifetime})
 
     async def _oa_token(self, request: web.Request) -> web.Response:
-        q = request.query
+        a, q = self.accounts.get("oa"), request.query
         if (
-            q.get("grant_type") != "client_credential"
-            or q.get("appid") != self.account.receive_id
-            or q.get("secret") != self.account.secret
+            a is None
+            or q.get("grant_type") != "client_credential"
+            or q.get("appid") != a.receive_id
+            or q.get("secret") != a.secret
         ):
             return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
-        return self._issue_token()
+        return self._issue_token("oa")
 
     async def _wecom_token(self, request: web.Request) -> web.Response:
-        q = request.query
-        if q.get("corpid") != self.account.receive_id or q.get("corpsecret") != self.account.secret:
+        a, q = self.accounts.get("wecom"), request.query
+        if a is None or q.get("corpid") != a.receive_id or q.get("corpsecret") != a.secret:
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
-        return self._issue_token()
+        return self._issue_token("wecom")
 
     async def _send(self, request: web.Request) -> web.Response:
+        product = "wecom" if request.path == "/cgi-bin/message/send" else "oa"
         raw = await request.read()
         body = json.loads(raw)
-        self.api_calls.append(body)
+        self.calls.append(body)
         if b"\\u" in raw:
             return web.json_response({"errcode": 40033, "errmsg": "invalid charset"})
-        if request.query.get("access_token") not in self.valid_tokens:
+        if request.query.get("access_token") not in self.valid_tokens[product]:
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
         if self.inject_errors:
             code = self.inject_errors.pop(0)
             return web.json_response({"errcode": code, "errmsg": "injected"})
-        expected_path = "/cgi-bin/message/send" if self.account.product == "wecom" else "/cgi-bin/message/custom/send"
-        if request.path != expected_path or body.get("msgtype") != "text":
+        if body.get("msgtype") != "text":
             return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
-        if self.account.product == "wecom" and str(body.get("agentid")) != self.account.agent_id:
+        if product == "wecom" and str(body.get("agentid")) != self.accounts["wecom"].agent_id:
             return web.json_response({"errcode": 40056, "errmsg": "invalid agentid"})
         content = body["text"]["content"]
         if len(content.encode("utf-8")) > 2048:
             return web.json_response({"errcode": 45002, "errmsg": "content size out of limit"})
-        self.api_messages.append({"touser": body["touser"], "content": content})
-        self.inbox.setdefault(body["touser"], []).append(content)
+        self.messages.append(SentMessage(product, body["touser"], content, time.time()))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     def expire_tokens(self) -> None:
         """The next API call with a cached token gets 40001, as after a token reset."""
-        self.valid_tokens = set()
+        self.valid_tokens = {"oa": set(), "wecom": set()}
 
-    async def wait_for_api_messages(self, count: int, timeout: float = 15.0) -> List[Dict]:
+    def sent_to(self, user: str) -> List[str]:
+        return [m.content for m in self.messages if m.touser == user]
+
+    async def wait_for_messages(self, user: str, count: int, timeout: float = 20.0) -> List[str]:
         deadline = time.monotonic() + timeout
-        while len(self.api_messages) < count and time.monotonic() < deadline:
+        while len(self.sent_to(user)) < count and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        return self.api_messages
+        return self.sent_to(user)
+
+
+class ApiPeerThread:
+    """Runs an `ApiPeer` on its own event loop in a thread, so that one peer can serve a whole
+    test session while every test has its own event loop."""
+
+    def __init__(self, peer: ApiPeer, port: Optional[int] = None) -> None:
+        self.peer = peer
+        self._port = port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="wechat-api-peer", daemon=True)
+
+    def start(self) -> ApiPeer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.peer.start(self._port), self._loop).result(10)
+        return self.peer
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.peer.stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Callbacks (WeChat → bot)
+# --------------------------------------------------------------------------------------------
+
+
+class WeChatSimulator:
+    """Drives a bot webhook as WeChat's servers do. Use `async with` to open its HTTP session."""
+
+    TIMEOUT = 5.0  # WeChat drops the connection after 5 s
+
+    def __init__(
+        self,
+        account: Account,
+        webhook_url: str = "",
+        api: Optional[ApiPeer] = None,
+        retry_delay: float = 5.0,
+        max_deliveries: int = 3,
+    ) -> None:
+        self.account = account
+        self.webhook_url = webhook_url
+        self.api = api
+        self.retry_delay = retry_delay
+        self.max_deliveries = max_deliveries
+        self.passive: List[SentMessage] = []  # passive replies WeChat accepted
+        self._ids = itertools.count(int(time.time() * 1000) * 1000 + secrets.randbelow(1000))
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def __aenter__(self) -> "WeChatSimulator":
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *_) -> None:
+        if self._session:
+            await self._session.close()
+
+    def inbox(self, user: str) -> List[str]:
+        """Everything the user has seen: passive replies and API messages, in time order."""
+        seen = [m for m in self.passive if m.touser == user]
+        if self.api is not None:
+            seen += [m for m in self.api.messages if m.touser == user and m.product == self.account.product]
+        return [m.content for m in sorted(seen, key=lambda m: m.at)]
 
     # messages -------------------------------------------------------------------------------
     def next_msg_id(self) -> str:
@@ -396,5 +453,5 @@ class WeChatSimulator:
             if reply is not None:
                 delivery.reply_fields = reply
                 delivery.reply = reply.get("Content", "")
-                self.inbox.setdefault(fields["FromUserName"], []).append(delivery.reply)
+                self.passive.append(SentMessage(self.account.product, fields["FromUserName"], delivery.reply, time.time()))
         return delivery

@@ -17,8 +17,6 @@ from bot.channels.wechat.wecom import WeComProtocol
 from tests.channels.simulator import Account, WeChatSimulator, aes_decrypt, fields_of, sha1_signature
 from tests.channels.unit.fakes import FakeRasa, RecordingApi, RecordingEraser, parse_query, say
 
-pytestmark = pytest.mark.asyncio
-
 TOKEN = "tok3n"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx2c2769f8efd9abc2"

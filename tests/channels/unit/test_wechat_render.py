@@ -68,7 +68,6 @@ def test_split_never_cuts_a_multibyte_character():
     assert [len(c.encode()) for c in chunks] == [1998, 1002]
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(
     "typed, payload",
     [("1", "/login_failure"), ("２", "/invoice_missing"), (" 2 ", "/invoice_missing"),
@@ -81,7 +80,6 @@ async def test_button_memory_maps_numbers_and_titles(typed, payload):
     assert await memory.resolve("another-user", typed) is None
 
 
-@pytest.mark.asyncio
 async def test_a_turn_without_buttons_clears_the_map():
     memory = ButtonMemory(MemoryStore(), "test")
     await memory.remember("u", render_turn(GREETING))
