@@ -1,0 +1,173 @@
+"""Loading is idempotent, reports what changed, and never touches console announcements."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from knowledge.errors import ContentError
+from knowledge.loader import load
+from knowledge.models import AnnouncementRow, StepRow
+from knowledge.repository import KnowledgeBase
+from knowledge.types import PROBLEM_KEYS
+
+from .conftest import edit_document
+
+
+def test_first_load_adds_everything(sessions, content_dir: Path):
+    report = load(sessions, content_dir)
+
+    assert {f"problem:{key}" for key in PROBLEM_KEYS} <= set(report.added)
+    assert {"channel:hotline", "follow_up:urgent", "faq:special_vs_general", "tip:backup_data",
+            "announcement:incident-2024-10-29-login-query"} <= set(report.added)
+    assert report.changed == () and report.removed == () and report.unchanged == 0
+
+
+def test_reloading_unchanged_content_changes_nothing(sessions, content_dir: Path):
+    first = load(sessions, content_dir)
+
+    second = load(sessions, content_dir)
+
+    assert not second.has_changes
+    assert second.unchanged == len(first.added)
+    assert str(second).startswith("added 0, changed 0, removed 0")
+
+
+def _edit_step(data):
+    data["steps"][1]["instructions"] += "\n4. 再试一次。"
+
+
+def _edit_answer(data):
+    data["entries"][2]["answer"] += "如有疑问请咨询12366。"
+
+
+def _edit_channel(data):
+    data["channels"][0]["hours"] = "每天 8:00-20:00"
+
+
+def _edit_announcement(data):
+    data["announcements"][0]["title"] = "发票系统登录、开票和查询异常"
+
+
+def _edit_tip(data):
+    data["tips"][0]["text"] = "每月底审核一次发票记录。"
+
+
+def _edit_level(data):
+    data["follow_up"][0]["hours"] = 2
+
+
+@pytest.mark.parametrize("file, change, label", [
+    ("login_failure.yml", _edit_step, "problem:login_failure"),
+    ("faq.yml", _edit_answer, "faq:lost_invoice"),
+    ("support.yml", _edit_channel, "channel:hotline"),
+    ("announcements.yml", _edit_announcement, "announcement:incident-2024-10-29-login-query"),
+    ("prevention.yml", _edit_tip, "tip:regular_review"),
+    ("support.yml", _edit_level, "follow_up:urgent"),
+])
+def test_one_edit_reports_one_change(sessions, content_dir: Path, file, change, label):
+    load(sessions, content_dir)
+    edit_document(content_dir, file, change)
+
+    report = load(sessions, content_dir)
+
+    assert report.changed == (label,)
+    assert report.added == () and report.removed == ()
+    assert not load(sessions, content_dir).has_changes
+
+
+def test_edited_step_is_stored(kb: KnowledgeBase, sessions, content_dir: Path):
+    edit_document(content_dir, "login_failure.yml", _edit_step)
+
+    load(sessions, content_dir)
+
+    assert kb.step("login_failure", 1).instructions.endswith("4. 再试一次。")
+
+
+def test_reordered_steps_are_replaced_without_constraint_errors(kb: KnowledgeBase, sessions, content_dir: Path):
+    before = [s.id for s in kb.problem("query_empty").steps]
+    edit_document(content_dir, "query_empty.yml", lambda d: d["steps"].reverse())
+
+    report = load(sessions, content_dir)
+
+    assert report.changed == ("problem:query_empty",)
+    assert [s.id for s in kb.problem("query_empty").steps] == before[::-1]
+    with sessions() as s:
+        assert s.execute(select(func.count(StepRow.id))).scalar_one() == sum(
+            kb.step_count(key) for key in PROBLEM_KEYS)
+
+
+def test_removed_and_added_entries_are_reported(kb: KnowledgeBase, sessions, content_dir: Path):
+    def change(data):
+        removed = data["entries"].pop(0)
+        data["entries"].append(dict(removed, key="special_vs_general_2"))
+
+    edit_document(content_dir, "faq.yml", change)
+
+    report = load(sessions, content_dir)
+
+    assert report.removed == ("faq:special_vs_general",)
+    assert report.added == ("faq:special_vs_general_2",)
+
+
+def test_console_announcements_survive_reloads(kb: KnowledgeBase, sessions, content_dir: Path):
+    console = kb.add_announcement("紧急维护", "系统正在紧急维护，请稍后再试。", kind="maintenance",
+                                  affects=["login_failure"])
+    edit_document(content_dir, "announcements.yml", lambda d: d["announcements"].pop(0))
+
+    report = load(sessions, content_dir)
+    load(sessions, content_dir)
+
+    assert report.removed == ("announcement:incident-2024-10-29-login-query",)
+    assert [a.id for a in kb.announcements(source="console")] == [console.id]
+    assert kb.announcements(source="console")[0].affects == ("login_failure",)
+
+
+def test_content_id_used_by_console_announcement_is_rejected(kb: KnowledgeBase, sessions, content_dir: Path):
+    kb.add_announcement("紧急维护", "系统正在紧急维护。", announcement_id="maintenance-2099-01-01")
+
+    def change(data):
+        data["announcements"].append(dict(data["announcements"][0], id="maintenance-2099-01-01"))
+
+    edit_document(content_dir, "announcements.yml", change)
+
+    with pytest.raises(ContentError) as raised:
+        load(sessions, content_dir)
+
+    [error] = raised.value.errors
+    assert error.startswith("announcements.yml:announcements[4].id:")
+    with sessions() as s:
+        assert s.execute(select(AnnouncementRow.source).where(
+            AnnouncementRow.key == "maintenance-2099-01-01")).scalar_one() == "console"
+
+
+def test_ended_content_announcement_stays_ended_while_unchanged(kb: KnowledgeBase, sessions, content_dir: Path):
+    during = datetime(2030, 1, 12, 23, 0, tzinfo=timezone.utc)
+    assert kb.end_announcement("maintenance-2030-01-12-capacity", now=datetime(2029, 1, 1, tzinfo=timezone.utc))
+
+    load(sessions, content_dir)
+
+    assert kb.active_announcements(during) == []
+
+
+def test_content_is_nfkc_normalised(kb: KnowledgeBase, sessions, content_dir: Path):
+    path = content_dir / "login_failure.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: 无法登录发票系统", "title: 无法登录发票系统（ＵＫｅｙ　１２３）"),
+                    encoding="utf-8")
+
+    load(sessions, content_dir)
+
+    assert kb.problem("login_failure").title == "无法登录发票系统(UKey 123)"
+
+
+def test_load_creates_missing_tables(tmp_path: Path, content_dir: Path):
+    from knowledge.db import make_engine, make_session_factory
+
+    sessions = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'fresh.db'}"))
+
+    report = load(sessions, content_dir)
+
+    assert "problem:login_failure" in report.added
