@@ -163,7 +163,7 @@ def find_amounts(folded: str) -> List[Candidate]:
         if not _has_currency_cue(folded, match):
             continue
         value = parse_number(match.group("num"))
-        if value is None or value <= 0:
+        if value is None:
             continue
         start = match.start("prefix") if match.group("prefix") else match.start("num")
         end = match.end() if _unit_is_money(folded, match) else match.end("num")
