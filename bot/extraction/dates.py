@@ -140,7 +140,7 @@ def _week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
-def _ymd(g: Dict[str, str], y: str, m: str, d: str, today: date) -> Optional[Span]:
+def _ymd(g: Dict[str, str], y: str, m: str, d: str) -> Optional[Span]:
     year, month, day = _year(g[y]), _int(g[m]), _int(g[d])
     if year is None or month is None or day is None or not 1900 <= year <= 2100:
         return None
@@ -148,7 +148,7 @@ def _ymd(g: Dict[str, str], y: str, m: str, d: str, today: date) -> Optional[Spa
     return (found, found) if found else None
 
 
-def _ym(g: Dict[str, str], y: str, m: str, today: date) -> Optional[Span]:
+def _ym(g: Dict[str, str], y: str, m: str) -> Optional[Span]:
     year, month = _year(g[y]), _int(g[m])
     return _month_span(year, month) if year is not None and month is not None else None
 
@@ -237,11 +237,11 @@ def _year_span(year: int) -> Optional[Span]:
 
 _Handler = Callable[[Dict[str, str], date], Optional[Span]]
 _HANDLERS: Dict[str, _Handler] = {
-    "ymd": lambda g, t: _ymd(g, "ymd_y", "ymd_m", "ymd_d", t),
-    "ym": lambda g, t: _ym(g, "ym_y", "ym_m", t),
-    "iso": lambda g, t: _ymd(g, "iso_y", "iso_m", "iso_d", t),
-    "iso_month": lambda g, t: _ym(g, "isom_y", "isom_m", t),
-    "compact": lambda g, t: _ymd(g, "c_y", "c_m", "c_d", t),
+    "ymd": lambda g, t: _ymd(g, "ymd_y", "ymd_m", "ymd_d"),
+    "ym": lambda g, t: _ym(g, "ym_y", "ym_m"),
+    "iso": lambda g, t: _ymd(g, "iso_y", "iso_m", "iso_d"),
+    "iso_month": lambda g, t: _ym(g, "isom_y", "isom_m"),
+    "compact": lambda g, t: _ymd(g, "c_y", "c_m", "c_d"),
     "rel_year_md": _rel_year_md,
     "md": lambda g, t: _md(g["md_m"], g["md_d"], t),
     "md_num": lambda g, t: _md(g["mdn_m"], g["mdn_d1"] or g["mdn_d2"], t),
