@@ -109,7 +109,8 @@ class SearchIndex:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self._documents = list(documents)
-        rows = [(i, tokenize(text)) for i, doc in enumerate(self._documents) for text in doc.texts]
+        rows = [(i, tokens) for i, doc in enumerate(self._documents) for text in doc.texts
+                for tokens in [tokenize(text)] if tokens]
         self._owners = [i for i, _ in rows]
         self._word = TfidfVectorizer(analyzer=_word_ngrams, sublinear_tf=True)
         self._char = TfidfVectorizer(analyzer=_char_ngrams, sublinear_tf=True)
