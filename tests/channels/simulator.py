@@ -113,7 +113,8 @@ class Account:
 class Attempt:
     status: Optional[int]
     body: str
-    elapsed: float
+    started: float  # time.monotonic() when the delivery was sent
+    elapsed: float  # until the answer (or WeChat's 5 s timeout)
     lost: bool
 
 
@@ -443,7 +444,7 @@ class WeChatSimulator:
                 lost = number < lose_responses
             except asyncio.TimeoutError:
                 status, text, lost = None, "", True
-            delivery.attempts.append(Attempt(status, text, time.monotonic() - started, lost))
+            delivery.attempts.append(Attempt(status, text, started, time.monotonic() - started, lost))
             if not lost:
                 break
             await asyncio.sleep(max(0.0, started + self.retry_delay - time.monotonic()))

@@ -162,6 +162,9 @@ class MessageApi:
             )
             return False
 
+    async def close(self) -> None:
+        await self._sessions.close()
+
     async def send_texts(self, user: str, texts: Iterable[str]) -> int:
         """Send messages in order, stopping at the first refusal; returns how many went out."""
         sent = 0

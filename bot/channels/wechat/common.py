@@ -255,6 +255,7 @@ class CallbackHandler:
 
     async def close(self) -> None:
         await self.drain()
+        await self.api.close()
         await self.store.close()
 
 

@@ -49,6 +49,9 @@ class RecordingApi:
             return len(texts)
         return 0
 
+    async def close(self) -> None:
+        pass
+
 
 class RecordingEraser:
     def __init__(self) -> None:

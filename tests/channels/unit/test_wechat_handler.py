@@ -4,7 +4,6 @@ vectors and on messages signed by the simulator's independent implementation.
 These are channels.md §8 "contract tests" 1–9, plus the mode, size and button rules.
 """
 
-import asyncio
 import time
 
 import pytest
