@@ -56,17 +56,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from knowledge.db import create_schema, make_engine, make_session_factory
-    from knowledge.errors import ContentError
+    from knowledge.db import make_engine, make_session_factory
+    from knowledge.errors import ContentError, StorageError
 
     try:
-        engine = make_engine(args.database_url)
-        create_schema(engine)
-        report = load(make_session_factory(engine), args.content)
+        report = load(make_session_factory(make_engine(args.database_url)), args.content)
     except ContentError as exc:
         print("\n".join(exc.errors), file=sys.stderr)
         return 1
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StorageError) as exc:
         reason = getattr(exc, "orig", None) or exc
         print(f"database error ({_redacted(args.database_url)}): {reason}".strip(), file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import sessionmaker
 
 from knowledge.models import Base
@@ -47,6 +48,18 @@ def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, future=True, expire_on_commit=False)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create the knowledge-base tables that do not exist yet (idempotent)."""
-    Base.metadata.create_all(engine)
+def create_schema(engine: Engine, attempts: int = 5) -> None:
+    """Create the knowledge-base tables that do not exist yet (idempotent).
+
+    Safe when several processes start at once: ``create_all`` checks, then creates, so a
+    concurrent creator can win the race for a table ("already exists"); each retry skips the
+    tables that exist by then.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            lost_race = isinstance(exc, IntegrityError) or "already exists" in str(exc.orig)
+            if not lost_race or attempt == attempts:
+                raise

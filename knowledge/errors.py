@@ -30,3 +30,7 @@ class InvalidAnnouncement(KnowledgeError, ValueError):
 
 class KnowledgeNotLoaded(KnowledgeError):
     """The database holds no content yet (run ``python -m knowledge load``)."""
+
+
+class StorageError(KnowledgeError):
+    """The database failed while loading content (unreachable, or a persistent conflict)."""

@@ -17,12 +17,13 @@ from typing import Any, Callable, Dict, List, Tuple, Union
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from knowledge import schema
-from knowledge.errors import ContentError
+from knowledge.errors import ContentError, StorageError
+from knowledge.db import create_schema
 from knowledge.models import (
     AnnouncementRow,
-    Base,
     CheckRow,
     FaqRow,
     FollowUpLevelRow,
@@ -251,14 +252,25 @@ def load(session_factory, content_dir: PathLike = DEFAULT_CONTENT_DIR) -> LoadRe
     Raises:
         ContentError: If the content is invalid, or an announcement id is already used by a
             console announcement. Nothing is changed then.
+        StorageError: If the database fails.
     """
     content = read_content(content_dir)
-    tally = _Tally()
-    with session_factory() as session:
-        with session.begin():
-            Base.metadata.create_all(session.connection())
-            _load_all(session, content, tally)
-    return tally.report()
+    for attempt in (1, 2):
+        tally = _Tally()
+        try:
+            with session_factory() as session:
+                create_schema(session.get_bind())
+                with session.begin():
+                    _load_all(session, content, tally)
+            return tally.report()
+        except (IntegrityError, OperationalError, ProgrammingError) as exc:
+            # Several processes may load at start-up: the loser of a race (duplicate key, table
+            # created meanwhile, SQLite lock) retries once and then sees the winner's rows.
+            if attempt == 2:
+                raise StorageError(f"loading the knowledge base failed: {getattr(exc, 'orig', exc)}") from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(f"loading the knowledge base failed: {getattr(exc, 'orig', exc)}") from exc
+    raise AssertionError("unreachable")
 
 
 def _load_all(session, content: Content, tally: _Tally) -> None:

@@ -124,3 +124,18 @@ def test_queries_and_search_on_postgres(engine, content_dir: Path):
     assert kb.step_count("login_failure") == 5
     assert kb.escalation("login_failure").follow_up_hours == 4
     assert kb.search("专票和普票有啥区别")[0].key == "special_vs_general"
+
+
+def test_concurrent_first_loads_all_succeed(schema_url: str, content_dir: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    engines = [make_engine(schema_url) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(len(engines)) as pool:
+            reports = list(pool.map(lambda e: load(make_session_factory(e), content_dir), engines))
+
+        assert sum(1 for r in reports if "problem:login_failure" in r.added) == 1
+        assert KnowledgeBase(make_session_factory(engines[0])).step_count("login_failure") == 5
+    finally:
+        for engine in engines:
+            engine.dispose()

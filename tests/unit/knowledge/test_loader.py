@@ -171,3 +171,29 @@ def test_load_creates_missing_tables(tmp_path: Path, content_dir: Path):
     report = load(sessions, content_dir)
 
     assert "problem:login_failure" in report.added
+
+
+def test_concurrent_first_loads_all_succeed(tmp_path: Path, content_dir: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from knowledge.db import make_engine, make_session_factory
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    factories = [make_session_factory(make_engine(url)) for _ in range(3)]
+
+    with ThreadPoolExecutor(len(factories)) as pool:
+        reports = list(pool.map(lambda sessions: load(sessions, content_dir), factories))
+
+    assert sum(1 for r in reports if "problem:login_failure" in r.added) == 1
+    assert KnowledgeBase(factories[0]).step_count("login_failure") == 5
+
+
+def test_unreachable_database_raises_storage_error(content_dir: Path):
+    from knowledge.db import make_engine, make_session_factory
+    from knowledge.errors import StorageError
+
+    sessions = make_session_factory(make_engine("postgresql://postgres@127.0.0.1:1/none",
+                                                connect_args={"connect_timeout": 2}))
+
+    with pytest.raises(StorageError):
+        load(sessions, content_dir)
