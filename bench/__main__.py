@@ -1,0 +1,483 @@
+"""``python -m bench``: every benchmark in one run, within a global time budget.
+
+Phases run one after another (never two at once: they would slow each other down). A phase
+whose estimated cost no longer fits in the budget is skipped, and the report says so; a phase
+that fails is recorded with its error and the run goes on. The report is always written.
+
+Options (``python -m bench --help``): ``--quick`` for development (tiny epochs, short loops),
+``--model`` to benchmark an existing model instead of training one, ``--only`` / ``--skip``.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+# Before anything imports TensorFlow or Rasa.
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+from bench import HARD_FILE, HELDOUT_FILE, PROJECT_ROOT, RESULTS_DIR, TRAINING_NLU  # noqa: E402
+from bench import calibrate, machine  # noqa: E402
+
+PHASES = ("train", "quality", "baselines", "latency", "tf_threads", "profile", "crossval")
+# "profile" runs inside "latency" (it needs the running stack); selecting it there is enough.
+RUNNABLE = tuple(p for p in PHASES if p != "profile")
+
+log = logging.getLogger("bench")
+
+
+@dataclass
+class Options:
+    """What this run does and how long its loops may take."""
+
+    quick: bool
+    budget_s: float
+    model: Optional[Path]
+    phases: List[str]
+    out: Path
+    epochs: Optional[int]  # None: the configs' own epochs
+    cv_folds: int
+    cv_epochs: Optional[int]
+    parse_requests: int
+    parse_seconds: float
+    turn_count: int
+    turn_seconds: float
+    tf_workload: Any
+    profile_seconds: int
+
+
+@dataclass
+class Budget:
+    """The run's global deadline."""
+
+    total_s: float
+    started: float = field(default_factory=time.monotonic)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        return self.total_s - self.elapsed()
+
+
+def options_from(argv: Optional[List[str]]) -> Options:
+    from bench.tf_threads import Workload
+
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="development run: 2 epochs, 2 CV folds, loops of a few seconds")
+    parser.add_argument("--budget-minutes", type=float, default=None,
+                        help="global time budget (default 17, quick 8)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="benchmark this model archive instead of training one (no train timing)")
+    parser.add_argument("--only", default="", help=f"comma-separated phases among {','.join(PHASES)}")
+    parser.add_argument("--skip", default="", help="comma-separated phases to leave out")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--cv-epochs", type=int, default=None,
+                        help="DIET epochs in the cross-validation folds (default: config.yml's)")
+    args = parser.parse_args(argv)
+    phases = [p for p in (args.only.split(",") if args.only else PHASES) if p]
+    unknown = set(phases) - set(PHASES) | set(filter(None, args.skip.split(","))) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phases: {sorted(unknown)}")
+    phases = [p for p in phases if p not in args.skip.split(",")]
+    if args.quick:
+        return Options(
+            quick=True, budget_s=60 * (args.budget_minutes or 8), model=args.model, phases=phases,
+            out=args.out, epochs=2, cv_folds=2, cv_epochs=args.cv_epochs or 2,
+            parse_requests=60, parse_seconds=3, turn_count=80, turn_seconds=4,
+            tf_workload=Workload(parse_requests=30, parse_seconds=2, turns=40, turn_seconds=3),
+            profile_seconds=5,
+        )
+    return Options(
+        quick=False, budget_s=60 * (args.budget_minutes or 17), model=args.model, phases=phases,
+        out=args.out, epochs=None, cv_folds=5, cv_epochs=args.cv_epochs,
+        parse_requests=1000, parse_seconds=15, turn_count=3000, turn_seconds=25,
+        tf_workload=Workload(), profile_seconds=15,
+    )
+
+
+# Estimated seconds per phase on 2 cores (used only to skip what no longer fits).
+ESTIMATES = {"train": 240, "quality": 60, "baselines": 300, "latency": 150, "tf_threads": 200,
+             "profile": 40, "crossval": 600}
+QUICK_ESTIMATES = {"train": 90, "quality": 40, "baselines": 80, "latency": 80, "tf_threads": 150,
+                   "profile": 20, "crossval": 120}
+REPORT_RESERVE_S = 30
+
+
+class Run:
+    """One benchmark run: the results dict and the phases that fill it."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.budget = Budget(options.budget_s)
+        self.workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+        self.results: Dict[str, Any] = {
+            "run": {
+                "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "commit": _commit(), "quick": options.quick, "budget_s": options.budget_s,
+                "phases": {}, "skipped": [], "notes": [],
+            },
+        }
+        self.model: Optional[Path] = options.model
+        self._heldout = self._hard = self._train = None
+
+    # ------------------------------------------------------------- plumbing
+
+    def note(self, text: str) -> None:
+        log.info("note: %s", text)
+        self.results["run"]["notes"].append(text)
+
+    def phase(self, name: str, body: Callable[[], None]) -> None:
+        """Run one phase if selected and if it fits in the budget; record time and errors."""
+        if name not in self.options.phases:
+            return
+        estimate = (QUICK_ESTIMATES if self.options.quick else ESTIMATES)[name]
+        if self.budget.remaining() - REPORT_RESERVE_S < estimate * 0.5:
+            self.results["run"]["skipped"].append(
+                f"{name}: {self.budget.remaining():.0f} s left of the budget, ~{estimate} s needed")
+            return
+        log.info("== %s (%.0f s into the run, %.0f s left)", name, self.budget.elapsed(), self.budget.remaining())
+        started = time.monotonic()
+        try:
+            body()
+        except Exception as error:  # noqa: BLE001 - a failed phase must not lose the others
+            self.note(f"{name} failed: {type(error).__name__}: {error}")
+            log.error("%s", traceback.format_exc())
+        self.results["run"]["phases"][name] = time.monotonic() - started
+
+    def data(self):
+        from bench.data import load_examples, load_nlu
+
+        if self._heldout is None:
+            self._heldout = load_examples(HELDOUT_FILE)
+            self._hard = load_examples(HARD_FILE)
+            self._train = load_nlu(TRAINING_NLU)
+        return self._heldout, self._hard, self._train
+
+    def config(self, source: Path, epochs: Optional[int], name: str) -> Path:
+        """``source`` as is, or a copy with its epochs overridden."""
+        import yaml
+
+        from bench.baselines import override_epochs, write_config
+
+        if epochs is None:
+            return source
+        config = override_epochs(yaml.safe_load(source.read_text(encoding="utf-8")), epochs)
+        return write_config(self.workdir / f"{name}.yml", config)
+
+    def train(self, name: str, args: List[str], timeout_s: float):
+        """``rasa ARGS`` in a child process with a fresh training cache."""
+        from bench.procs import child_env, rasa_command, run_measured
+
+        cache = self.workdir / f"cache-{name}"
+        result = run_measured(rasa_command(*args), self.options.out / "logs" / f"train-{name}.log",
+                              timeout_s, env=child_env({"RASA_CACHE_DIRECTORY": str(cache)}))
+        log.info("trained %s: exit %s in %.0f s, peak RSS %.2f GiB", name, result.returncode,
+                 result.wall_s, result.peak_rss_bytes / 2**30)
+        return result
+
+    # ------------------------------------------------------------- phases
+
+    def phase_train(self) -> None:
+        """Time a full ``rasa train`` (as ``make train`` runs it) into a temp dir."""
+        out = self.workdir / "models"
+        config = self.config(PROJECT_ROOT / "config.yml", self.options.epochs, "project")
+        result = self.train("project", [
+            "train", "--fixed-model-name", "fapiao", "--out", str(out), "--config", str(config),
+            "--domain", "domain.yml", "--data", "data"], timeout_s=min(1200, self.budget.remaining()))
+        self.results.setdefault("training", {})["project_full"] = result.as_dict()
+        if result.ok and self.model is None:
+            self.model = out / "fapiao.tar.gz"
+            self.results["run"]["model_source"] = "trained by this run (the timed `rasa train`)"
+        elif not result.ok:
+            from bench.procs import log_tail
+
+            raise RuntimeError(f"rasa train failed: {log_tail(result.log)}")
+
+    def phase_quality(self) -> None:
+        from bench.metrics import evaluate
+        from bench.nlu_quality import predict_many
+        from bench.stats import summarize
+
+        heldout, hard, _ = self.data()
+        model = self._require_model()
+        predictions, times, load_s = predict_many(model, {"heldout": heldout, "hard": hard})
+        log.info("model loaded in %.0f s, %d messages parsed in %.0f s", load_s,
+                 sum(len(t) for t in times.values()), sum(sum(t) for t in times.values()))
+        quality = self.results.setdefault("quality", {})
+        for dataset, items in predictions.items():
+            quality.setdefault(dataset, {})["project"] = evaluate(items, "project", dataset).as_dict()
+        self.results["inprocess_parse"] = {
+            d: summarize(t, sum(t)).as_dict() for d, t in times.items() if t}
+        self.results.setdefault("training", {})["project_load_s"] = load_s
+        self._write_predictions("project", predictions)
+
+    def phase_baselines(self) -> None:
+        from bench import baselines
+        from bench.metrics import evaluate
+        from bench.nlu_quality import predict_many
+        from bench.procs import log_tail
+
+        heldout, hard, (train_examples, _) = self.data()
+        datasets = {"heldout": heldout, "hard": hard}
+        quality = self.results.setdefault("quality", {})
+        training = self.results.setdefault("training", {})
+
+        tokenize = baselines.jieba_tokenizer()
+        matcher, seconds = baselines.keyword_matcher(train_examples, tokenize)
+        training["keywords"] = {"train_s": seconds, "sample": {
+            intent: list(words)[:8] for intent, words in matcher.keywords.items()}}
+        for dataset, examples in datasets.items():
+            quality.setdefault(dataset, {})["keywords"] = evaluate(
+                baselines.predict_keywords(matcher, examples), "keywords", dataset).as_dict()
+        (self.options.out / "keywords.json").write_text(
+            json.dumps(matcher.keywords, ensure_ascii=False, indent=1), encoding="utf-8")
+
+        model = baselines.TfidfLogReg(tokenize).fit(train_examples)
+        training["tfidf_logreg"] = {"train_s": model.train_s, "C": model.chosen_c,
+                                    "C_grid": list(model.C_GRID)}
+        for dataset, examples in datasets.items():
+            quality.setdefault(dataset, {})["tfidf_logreg"] = evaluate(
+                model.predict(examples), "tfidf_logreg", dataset).as_dict()
+
+        # rasa init, literally: expected to be refused for zh.
+        literal = self.workdir / "rasa_init_literal.yml"
+        literal.write_text(baselines.rasa_init_config_text("zh"), encoding="utf-8")
+        result = self.train("rasa_init_literal", [
+            "train", "nlu", "--config", str(literal), "--nlu", str(TRAINING_NLU),
+            "--out", str(self.workdir / "rasa_init_literal")], timeout_s=600)
+        training["rasa_init_literal"] = {**result.as_dict(), "error": _error_line(result.log)}
+
+        config = baselines.rasa_init_jieba_config("zh")
+        if self.options.epochs is not None:
+            config = baselines.override_epochs(config, self.options.epochs)
+        config_path = baselines.write_config(self.workdir / "rasa_init_jieba.yml", config)
+        out = self.workdir / "rasa_init_jieba"
+        result = self.train("rasa_init_jieba", [
+            "train", "nlu", "--config", str(config_path), "--nlu", str(TRAINING_NLU), "--out", str(out),
+            "--fixed-model-name", "rasa_init_jieba"], timeout_s=min(1500, self.budget.remaining()))
+        training["rasa_init_jieba"] = result.as_dict()
+        if not result.ok:
+            raise RuntimeError(f"rasa-init + jieba baseline did not train: {log_tail(result.log)}")
+        predictions, _, _ = predict_many(out / "rasa_init_jieba.tar.gz", datasets)
+        for dataset, items in predictions.items():
+            quality.setdefault(dataset, {})["rasa_init_jieba"] = evaluate(items, "rasa_init_jieba", dataset).as_dict()
+
+    def phase_latency(self) -> None:
+        from bench import latency, memory, profiling
+
+        heldout, _, _ = self.data()
+        texts = [e.text for e in heldout]
+        o = self.options
+        stack = latency.TimedStack(var_dir=self.workdir / "var-latency", model=self._require_model(),
+                                   name="bench")
+        stack.start()
+        try:
+            self.results["startup"] = dict(stack.startup_s)
+            latency.warm_up(stack.rasa_url, texts)
+            results: Dict[str, Any] = {"settings": (
+                f"/model/parse up to {o.parse_requests} requests or {o.parse_seconds:.0f} s; turns up to "
+                f"{o.turn_count} or {o.turn_seconds:.0f} s per concurrency level"), "turns": {}}
+            errors: List[str] = []
+            for key, concurrency in (("parse_1", 1), ("parse_8", 8)):
+                load = latency.run(latency.parse_load(stack.rasa_url, texts, concurrency,
+                                                      o.parse_requests * concurrency, o.parse_seconds))
+                results[key] = _summary(load)
+                errors += load.error_samples
+            for concurrency in (1, 8, 32):
+                load = latency.run(latency.conversation_load(stack.rasa_url, concurrency,
+                                                             o.turn_count, o.turn_seconds))
+                results["turns"][str(concurrency)] = _summary(load)
+                errors += load.error_samples
+            results["error_samples"] = errors[:10]
+            self.results["latency"] = results
+
+            # The default-thread row of the TF comparison: the same stack, same workload.
+            if "tf_threads" in o.phases:
+                from bench.tf_threads import measure_running
+
+                self.results["tf_threads"] = [{"setting": "default", **measure_running(stack, texts, o.tf_workload)}]
+
+            if "profile" in o.phases and profiling.py_spy():
+                self._profile(stack)
+            elif "profile" in o.phases:
+                self.results["run"]["skipped"].append("profile: py-spy is not installed (pip install py-spy)")
+
+            pids = stack.pids()
+            self.results["memory"] = {name: (memory.memory_of(pid).as_dict() if memory.memory_of(pid) else None)
+                                      for name, pid in pids.items()}
+        finally:
+            stack.stop()
+
+    def _profile(self, stack) -> None:
+        """py-spy on the Rasa server during an extra (unmeasured) 8-concurrent run."""
+        from bench import latency, profiling
+
+        seconds = self.options.profile_seconds
+        output = self.options.out / "profile-rasa.txt"
+        recorder = profiling.start_recording(stack.pids()["rasa"], seconds, output)
+        latency.run(latency.conversation_load(stack.rasa_url, 8, 100_000, seconds))
+        try:
+            _, stderr = recorder.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            recorder.kill()
+            raise
+        if recorder.returncode != 0 or not output.exists():
+            raise RuntimeError(f"py-spy failed: {stderr.decode(errors='replace')[-300:]}")
+        summary = profiling.summarise(profiling.parse_collapsed(output.read_text(encoding="utf-8")))
+        self.results["profile"] = {"seconds": seconds, **summary, "raw": output.name}
+
+    def phase_tf_threads(self) -> None:
+        from bench.tf_threads import SETTINGS, measure_setting
+
+        heldout, _, _ = self.data()
+        texts = [e.text for e in heldout]
+        runs = self.results.setdefault("tf_threads", [])
+        done = {r["setting"] for r in runs}
+        for setting in SETTINGS:
+            if setting.name in done:
+                continue
+            if self.budget.remaining() - REPORT_RESERVE_S < 60:
+                self.results["run"]["skipped"].append(f"tf_threads {setting.name}: time budget")
+                continue
+            try:
+                runs.append(measure_setting(setting, self._require_model(),
+                                            self.workdir / f"var-tf-{len(runs)}", texts, self.options.tf_workload))
+            except Exception as error:  # noqa: BLE001 - one setting failing keeps the others
+                runs.append({"setting": setting.name, "error": f"{type(error).__name__}: {error}"})
+
+    def phase_crossval(self) -> None:
+        from bench.crossval import cross_validate
+        from bench.nlu_quality import predict_many
+
+        _, _, (examples, others) = self.data()
+        o = self.options
+        config = self.config(PROJECT_ROOT / "config.yml", o.cv_epochs, "crossval")
+        train_times: List[float] = []
+        fold_costs: List[float] = []
+
+        def train_fold(config_path: Path, nlu_file: Path, name: str) -> Optional[Path]:
+            started = time.monotonic()
+            out = nlu_file.parent / "model"
+            result = self.train(f"cv-{name}", ["train", "nlu", "--config", str(config_path), "--nlu",
+                                               str(nlu_file), "--out", str(out), "--fixed-model-name", name],
+                                timeout_s=max(60, self.budget.remaining() - REPORT_RESERVE_S))
+            train_times.append(result.wall_s)
+            fold_costs.append(time.monotonic() - started)
+            return out / f"{name}.tar.gz" if result.ok else None
+
+        def predict_fold(model: Path, test) -> list:
+            started = time.monotonic()
+            predictions, _, _ = predict_many(model, {"fold": test})
+            fold_costs[-1] += time.monotonic() - started
+            return predictions["fold"]
+
+        def has_time() -> bool:
+            expected = max(fold_costs) if fold_costs else 0
+            return self.budget.remaining() - REPORT_RESERVE_S > expected * 1.05
+
+        result = cross_validate(examples, others, config, train_fold, predict_fold,
+                                folds=o.cv_folds, has_time_for_another=has_time,
+                                workdir=self.workdir / "cv")
+        result["train_s"] = train_times
+        result["epochs_note"] = (f" with DIET epochs reduced to {o.cv_epochs}" if o.cv_epochs
+                                 else " (its own epochs)")
+        self.results["crossval"] = result
+
+    # ------------------------------------------------------------- helpers
+
+    def _require_model(self) -> Path:
+        if self.model is None:
+            default = PROJECT_ROOT / "models" / "fapiao.tar.gz"
+            if not default.exists():
+                raise RuntimeError("no model: the train phase did not run or failed, and "
+                                   "models/fapiao.tar.gz does not exist (use --model)")
+            self.model = default
+            self.results["run"]["model_source"] = "models/fapiao.tar.gz (make train)"
+        self.results["run"]["model"] = str(self.model)
+        return self.model
+
+    def _write_predictions(self, name: str, predictions: Dict[str, list]) -> None:
+        from dataclasses import asdict
+
+        path = self.options.out / f"predictions-{name}.json"
+        path.write_text(json.dumps({d: [asdict(p) for p in items] for d, items in predictions.items()},
+                                   ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def execute(self) -> Path:
+        """Every selected phase, then the report."""
+        from bench import report
+
+        self.options.out.mkdir(parents=True, exist_ok=True)
+        for variable in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
+            if os.environ.pop(variable, None) is not None:
+                self.note(f"{variable} was set in the environment and removed (tf_threads sets it per run)")
+        if self.options.model is not None:
+            self.results["run"]["model_source"] = "given with --model"
+        self.results["machine"] = machine.describe()
+        self.results["calibration"] = {"start": calibrate.measure()}
+        if self.options.model is not None and "train" in self.options.phases:
+            self.options.phases.remove("train")
+            self.results["run"]["skipped"].append("train: --model given, `rasa train` not timed")
+        for name in RUNNABLE:
+            self.phase(name, getattr(self, f"phase_{name}"))
+        self.results["calibration"]["end"] = calibrate.measure()
+        self.results["machine"]["load_average_at_end"] = machine.load_average()
+        self.results["run"]["wall_s"] = self.budget.elapsed()
+        images = report.make_plots(self.results, self.options.out)
+        (self.options.out / "results.json").write_text(
+            json.dumps(self.results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        path = self.options.out / "report.md"
+        path.write_text(report.render_markdown(self.results, images), encoding="utf-8")
+        return path
+
+
+def _summary(load) -> Optional[Dict[str, Any]]:
+    summary = load.summary()
+    return summary.as_dict() if summary else None
+
+
+def _error_line(log_path: str) -> str:
+    """The most telling line of a failed Rasa run's log."""
+    text = Path(log_path).read_text(encoding="utf-8", errors="replace") if Path(log_path).exists() else ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for pattern in (r"^[\w.]+(Error|Exception)\b", r"(?i)error"):
+        for line in reversed(lines):
+            if re.search(pattern, line):
+                return line[:400]
+    return lines[-1][:400] if lines else ""
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, timeout=10).stdout.strip() or "–"
+    except (OSError, subprocess.SubprocessError):
+        return "–"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s", datefmt="%H:%M:%S")
+    options = options_from(argv)
+    path = Run(options).execute()
+    print(f"report: {path}")
+    print(path.read_text(encoding="utf-8").split("## Run and machine")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Latency and throughput of the real servers on 127.0.0.1.
+
+The servers are the ones ``make run`` starts (``tests.support.servers.Stack``: action server +
+Rasa server with the SQLite tracker store, its own var directory). The load generator is an
+aiohttp client in the bench process, on the same two cores: it costs well under a millisecond
+per request, but it is not free, and the report says so.
+
+Every loop is bounded twice: by a number of requests and by seconds. Whatever comes first ends
+it; requests in flight are awaited, nothing new starts.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import aiohttp
+
+from bench.stats import LatencySummary, summarize
+from tests.support.servers import Stack
+
+# Scripted conversations. Typed messages go through NLU; "/intent" messages are what the
+# buttons send. Each script touches the knowledge base (troubleshooting steps come from it)
+# and INVOICE_SCRIPT also the embedded invoice system (34567890 is a demo invoice).
+INVOICE_SCRIPT = (
+    "客户说发票开给我们了，可我们系统里没有",  # invoice_missing → asks for the number
+    "发票号码是34567890",  # invoice lookup + first step from the knowledge base
+    "/problem_persists",  # next step from the knowledge base
+    "还是不行",  # typed: next step
+    "/problem_solved",  # closes the problem, asks for a rating
+    '/rate{"rating":"5"}',  # stores the rating
+)
+LOGIN_SCRIPT = (
+    "电子税务局登录不上，一直提示密码错误",  # login_failure → outage check + first step
+    "还是不行",
+    "/problem_persists",
+    "好了，已经解决了",
+    "5分",
+    "谢谢",
+)
+SCRIPTS = (INVOICE_SCRIPT, LOGIN_SCRIPT)
+
+
+class TimedStack(Stack):
+    """A :class:`Stack` that also records how long each process took to become ready.
+
+    ``Stack.start`` is reproduced step for step (same command builders, same readiness URLs,
+    same timeouts), with a clock around each process.
+    """
+
+    startup_s: Dict[str, float]
+
+    def start(self) -> "TimedStack":
+        from bot.launcher import Supervisor, action_server_command, rasa_server_command
+        from tests.support.servers import RESULTS
+
+        if not Path(self.model).exists():
+            raise RuntimeError(f"no trained model at {self.model}")
+        self.startup_s = {}
+        supervisor = Supervisor(self.environment(), log_dir=RESULTS / "server-logs" / self.name)
+        self._supervisor = supervisor
+        try:
+            started = time.monotonic()
+            supervisor.start("actions", action_server_command(self.action_port),
+                             f"{self.action_url}/health", 120)
+            self.startup_s["actions"] = time.monotonic() - started
+            started = time.monotonic()
+            supervisor.start("rasa", rasa_server_command(Path(self.model), self.rasa_port),
+                             f"{self.rasa_url}/", 300)
+            self.startup_s["rasa"] = time.monotonic() - started
+        except Exception:
+            supervisor.stop()
+            raise
+        return self
+
+    def pids(self) -> Dict[str, int]:
+        """Process ids by name (actions, rasa)."""
+        processes = self._supervisor.processes if self._supervisor else []
+        return dict(zip(("actions", "rasa"), (p.pid for p in processes)))
+
+
+@dataclass
+class LoadResult:
+    """Raw outcome of one loop: per-request latencies (s), errors, wall time."""
+
+    latencies: List[float] = field(default_factory=list)
+    errors: int = 0
+    error_samples: List[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    def summary(self) -> Optional[LatencySummary]:
+        """Percentiles and rate, or None when nothing completed."""
+        if not self.latencies:
+            return None
+        return summarize(self.latencies, self.elapsed_s, self.errors)
+
+    def error(self, what: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(what)
+
+
+class _Budget:
+    """Shared stop condition of the virtual users of one loop."""
+
+    def __init__(self, max_requests: int, max_seconds: float) -> None:
+        self.remaining = max_requests
+        self.deadline = time.monotonic() + max_seconds
+
+    def take(self) -> bool:
+        if self.remaining <= 0 or time.monotonic() >= self.deadline:
+            return False
+        self.remaining -= 1
+        return True
+
+
+def _timeout() -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=60, connect=5)
+
+
+async def _post(session: aiohttp.ClientSession, url: str, payload: dict, result: LoadResult,
+                expect_messages: bool) -> None:
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json=payload) as response:
+            body = await response.json(content_type=None)
+            elapsed = time.perf_counter() - started
+            if response.status != 200:
+                result.error(f"HTTP {response.status}")
+            elif expect_messages and not body:
+                result.error(f"no reply to {payload.get('message')!r}")
+            else:
+                result.latencies.append(elapsed)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+        result.error(f"{type(error).__name__}: {error}")
+
+
+async def parse_load(rasa_url: str, texts: Sequence[str], concurrency: int,
+                     max_requests: int, max_seconds: float) -> LoadResult:
+    """``POST /model/parse`` from ``concurrency`` clients, cycling through ``texts``."""
+    result = LoadResult()
+    budget = _Budget(max_requests, max_seconds)
+    messages = itertools.cycle(texts)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+
+    async with aiohttp.ClientSession(timeout=_timeout(), connector=connector) as session:
+        async def user() -> None:
+            while budget.take():
+                await _post(session, f"{rasa_url}/model/parse", {"text": next(messages)},
+                            result, expect_messages=False)
+
+        started = time.monotonic()
+        await asyncio.gather(*(user() for _ in range(concurrency)))
+        result.elapsed_s = time.monotonic() - started
+    return result
+
+
+async def conversation_load(rasa_url: str, concurrency: int, max_turns: int,
+                            max_seconds: float, scripts=SCRIPTS) -> LoadResult:
+    """Full turns through the REST channel: each virtual user runs scripted conversations,
+    one after another, each with a fresh sender id, alternating the scripts."""
+    result = LoadResult()
+    budget = _Budget(max_turns, max_seconds)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    url = f"{rasa_url}/webhooks/rest/webhook"
+
+    async with aiohttp.ClientSession(timeout=_timeout(), connector=connector) as session:
+        async def user(number: int) -> None:
+            for script in itertools.cycle(scripts[number % len(scripts):] + scripts[:number % len(scripts)]):
+                sender = f"bench-{uuid.uuid4().hex}"
+                for message in script:
+                    if not budget.take():
+                        return
+                    await _post(session, url, {"sender": sender, "message": message},
+                                result, expect_messages=True)
+
+        started = time.monotonic()
+        await asyncio.gather(*(user(n) for n in range(concurrency)))
+        result.elapsed_s = time.monotonic() - started
+    return result
+
+
+def run(coroutine):
+    """Run one load loop to completion."""
+    return asyncio.run(coroutine)
+
+
+def warm_up(rasa_url: str, texts: Sequence[str]) -> None:
+    """One conversation per script and a few parses, so lazy start-up work (knowledge base
+    load, SQLite schema, TensorFlow's first calls) is not measured as latency."""
+    run(conversation_load(rasa_url, 1, sum(len(s) for s in SCRIPTS), 120))
+    run(parse_load(rasa_url, texts, 1, 20, 30))

@@ -1,0 +1,81 @@
+"""Where the Rasa server spends its CPU under load: py-spy, if it is installed.
+
+py-spy samples a running process from outside (no code change, small overhead) and writes
+collapsed stacks (``frame;frame;frame count`` per line). The bench runs it on the Rasa server
+during an extra, unmeasured load run, and reports the share of samples spent in a few
+interesting places (inclusive) and the functions with the most self time.
+
+py-spy is optional (not a project dependency): ``pip install py-spy`` into the venv enables it.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+# Inclusive categories: a sample counts for a category when any frame of its stack matches.
+CATEGORIES: Tuple[Tuple[str, str], ...] = (
+    ("tracker store: load (SQL + deserialise events)", r"tracker_store\.py.*\b(retrieve|_retrieve|get_or_create_tracker|retrieve_full_tracker)\b|\bretrieve\b.*tracker_store"),
+    ("tracker store: save", r"tracker_store\.py.*\bsave\b|\bsave\b.*tracker_store"),
+    ("tracker replay / featurisation of the dialogue", r"\b(replay_events|from_events|_create_events|applied_events|featurize_trackers|create_state_features|past_states|_get_states_from_tracker)\b"),
+    ("policy prediction (rules, memoisation, TED)", r"\b(predict_action_probabilities|_predict_next_action|predict_next_action)\b"),
+    ("NLU (parse_message)", r"\bparse_message\b"),
+    ("TensorFlow", r"tensorflow"),
+    ("SQLAlchemy", r"sqlalchemy"),
+    ("action server call (HTTP client)", r"aiohttp.*client|\bEndpointConfig\b|endpoint_config|\brequest\b.*rasa/utils/endpoints"),
+    ("HTTP server (sanic)", r"sanic"),
+    ("JSON / copy", r"\b(deepcopy|json)\b"),
+)
+
+
+def py_spy() -> Optional[str]:
+    """The py-spy executable next to this interpreter, or on PATH."""
+    local = Path(sys.executable).parent / "py-spy"
+    if local.exists():
+        return str(local)
+    return shutil.which("py-spy")
+
+
+def start_recording(pid: int, seconds: int, output: Path) -> subprocess.Popen:
+    """Start sampling ``pid`` for ``seconds`` into ``output`` (collapsed stacks)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [py_spy(), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "100",
+         "--format", "raw", "--output", str(output), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def parse_collapsed(text: str) -> List[Tuple[List[str], int]]:
+    """(frames root first, count) per line of py-spy's raw output."""
+    stacks = []
+    for line in text.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            stacks.append((stack.split(";"), int(count)))
+    return stacks
+
+
+def summarise(stacks: List[Tuple[List[str], int]], top: int = 12) -> Dict[str, object]:
+    """Sample shares per category (inclusive) and the top self-time frames."""
+    total = sum(count for _, count in stacks)
+    if not total:
+        return {"samples": 0, "categories": {}, "top_self": []}
+    categories: Dict[str, float] = {}
+    for name, pattern in CATEGORIES:
+        regex = re.compile(pattern)
+        hits = sum(count for frames, count in stacks if any(regex.search(f) for f in frames))
+        categories[name] = hits / total
+    self_time: Counter = Counter()
+    for frames, count in stacks:
+        self_time[frames[-1]] += count
+    return {
+        "samples": total,
+        "categories": categories,
+        "top_self": [(frame, count / total) for frame, count in self_time.most_common(top)],
+    }

@@ -1,0 +1,533 @@
+"""The Markdown report and its plots (results/bench/report.md, *.png).
+
+``render_markdown`` is pure (results dict in, text out) so it can be tested without a run;
+``make_plots`` draws the PNGs with matplotlib's Agg backend (no display needed).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from bench import PROBLEM_INTENTS
+from bench.targets import P99_TURN_MS_AT_8, PROJECT, check, verdict
+
+MODEL_TITLES = {
+    PROJECT: "assistant (config.yml)",
+    "rasa_init_jieba": "rasa init default + JiebaTokenizer",
+    "tfidf_logreg": "TF-IDF (jieba) + logistic regression",
+    "keywords": "keyword matcher",
+}
+DATASET_TITLES = {
+    "heldout": "tests/nlu/heldout.yml (held-out set)",
+    "hard": "tests/nlu/hard.yml (harder, realistic wording)",
+}
+
+
+# ---------------------------------------------------------------- small formatting helpers
+
+def fmt(value: Optional[float], digits: int = 3) -> str:
+    """A number, or an en dash for a missing one."""
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def ms(value: Optional[float]) -> str:
+    """Milliseconds, precision by size."""
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> List[str]:
+    """A Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell).replace("|", "\\|").replace("\n", " ") for cell in row) + " |")
+    return lines
+
+
+def reference_ms(results: Dict[str, Any]) -> Optional[float]:
+    """The reference workload's duration in this run (mean of the start and end medians)."""
+    calibration = results.get("calibration") or {}
+    values = [calibration[k]["median_ms"] for k in ("start", "end") if calibration.get(k)]
+    return sum(values) / len(values) if values else None
+
+
+def ratio(value: Optional[float], reference: Optional[float]) -> str:
+    """A duration in units of the reference workload."""
+    if value is None or not reference:
+        return "–"
+    return f"{value / reference:.3f}"
+
+
+def rate_ratio(per_second: Optional[float], reference: Optional[float]) -> str:
+    """A rate per reference-workload duration."""
+    if per_second is None or not reference:
+        return "–"
+    return f"{per_second * reference / 1000:.2f}"
+
+
+def title(model: str) -> str:
+    return MODEL_TITLES.get(model, model)
+
+
+# ---------------------------------------------------------------- sections
+
+def headline(results: Dict[str, Any]) -> List[str]:
+    """Targets with met/missed and margins, then the key figures."""
+    rows = check(results)
+    lines = ["## Headline", ""]
+    lines += table(["target", "measured", "target value", "result", "margin"],
+                   [(r.name, r.measured, r.target, verdict(r.met), r.margin) for r in rows])
+    lines.append("")
+    quality = results.get("quality") or {}
+    models = [m for m in MODEL_TITLES if any(m in (quality.get(d) or {}) for d in DATASET_TITLES)]
+    if models:
+        lines += table(
+            ["model", "held-out macro-F1", "held-out accuracy", "hard macro-F1", "hard accuracy"],
+            [(title(m),
+              fmt(_q(quality, "heldout", m, "macro_f1")), fmt(_q(quality, "heldout", m, "accuracy")),
+              fmt(_q(quality, "hard", m, "macro_f1")), fmt(_q(quality, "hard", m, "accuracy")))
+             for m in models],
+        )
+        lines.append("")
+    turns = (results.get("latency") or {}).get("turns") or {}
+    reference = reference_ms(results)
+    if turns:
+        lines += table(
+            ["full REST turn", "p50 ms", "p95 ms", "p99 ms", "turns/s", "p99 ÷ reference"],
+            [(f"{c} concurrent", ms(s["p50_ms"]), ms(s["p95_ms"]), ms(s["p99_ms"]),
+              fmt(s["per_second"], 1), ratio(s["p99_ms"], reference))
+             for c, s in sorted(turns.items(), key=lambda kv: int(kv[0])) if s],
+        )
+        lines.append("")
+    return lines
+
+
+def _q(quality: Dict[str, Any], dataset: str, model: str, key: str) -> Optional[float]:
+    return ((quality.get(dataset) or {}).get(model) or {}).get(key)
+
+
+def run_section(results: Dict[str, Any]) -> List[str]:
+    run = results.get("run") or {}
+    machine = results.get("machine") or {}
+    calibration = results.get("calibration") or {}
+    lines = ["## Run and machine", ""]
+    lines.append(f"- started {run.get('started', '–')}, commit `{run.get('commit', '–')}`"
+                 f"{' — **quick mode: reduced epochs and loops, figures are not representative**' if run.get('quick') else ''}")
+    lines.append(f"- model benchmarked: `{run.get('model', '–')}` ({run.get('model_source', '–')})")
+    lines.append(f"- wall time of `python -m bench`: {fmt((run.get('wall_s') or 0) / 60, 1)} min "
+                 f"(budget {fmt((run.get('budget_s') or 0) / 60, 0)} min)")
+    phases = run.get("phases") or {}
+    if phases:
+        lines.append("- phases: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()))
+    for note in run.get("notes") or []:
+        lines.append(f"- note: {note}")
+    lines.append("")
+    if machine:
+        packages = machine.get("packages") or {}
+        lines += table(["machine", ""], [
+            ("CPU", machine.get("cpu_model")),
+            ("CPUs usable / logical", f"{machine.get('usable_cpus')} / {machine.get('logical_cpus')}"
+             + (f", cgroup quota {machine['cgroup_cpu_quota']:.1f}" if machine.get("cgroup_cpu_quota") else "")),
+            ("memory", f"{(machine.get('memory_total_bytes') or 0) / 2**30:.1f} GiB"),
+            ("OS", machine.get("os")),
+            ("Python", machine.get("python")),
+            ("packages", ", ".join(f"{k} {v}" for k, v in packages.items())),
+            ("load average (1/5/15 min) at start → end",
+             f"{machine.get('load_average_at_start', '–')} → {machine.get('load_average_at_end', '–')}"),
+        ])
+        lines.append("")
+    reference = reference_ms(results)
+    if reference:
+        start = calibration.get("start") or {}
+        end = calibration.get("end") or {}
+        lines.append(
+            f"Reference workload (bench/calibrate.py: a fixed pure-Python loop plus small numpy "
+            f"matrix products): median {fmt(start.get('median_ms'), 1)} ms at the start, "
+            f"{fmt(end.get('median_ms'), 1)} ms at the end; **{reference:.1f} ms** is the unit of "
+            "every \"÷ reference\" column (a duration divided by it; a rate multiplied by it). "
+            "A start/end difference of more than ~20 % means the machine's load changed during "
+            "the run.")
+        lines.append("")
+    return lines
+
+
+def quality_section(results: Dict[str, Any], images: Dict[str, str]) -> List[str]:
+    quality = results.get("quality") or {}
+    if not quality:
+        return []
+    lines = ["## Understanding quality", ""]
+    lines.append(
+        "Scores as `rasa test nlu` computes them (a FallbackClassifier `nlu_fallback` is undone "
+        "to score DIET's intent); *as deployed* counts a fallback as not understood. Macro-F1 is "
+        "over the six problem intents (precision includes every other intent predicted as the "
+        "problem), accuracy over every message of the file.")
+    lines.append("")
+    if "f1_comparison" in images:
+        lines += [f"![macro-F1 by model]({images['f1_comparison']})", ""]
+    for dataset, dataset_title in DATASET_TITLES.items():
+        reports = quality.get(dataset) or {}
+        if not reports:
+            continue
+        lines += [f"### {dataset_title}", ""]
+        lines += table(
+            ["model", "messages", "accuracy", "macro-F1", "accuracy as deployed", "fallback rate"],
+            [(title(m), r["count"], fmt(r["accuracy"]), fmt(r["macro_f1"]),
+              fmt(r["deployed_accuracy"]), fmt(r["fallback_rate"]))
+             for m, r in _ordered(reports)],
+        )
+        lines.append("")
+        header = ["intent"] + [f"{title(m)} P / R" for m, _ in _ordered(reports)]
+        lines += table(header, [
+            [intent] + [f"{fmt(r['per_intent'][intent]['precision'], 2)} / "
+                        f"{fmt(r['per_intent'][intent]['recall'], 2)}" for _, r in _ordered(reports)]
+            for intent in PROBLEM_INTENTS
+        ])
+        lines.append("")
+        if f"confusion_{dataset}" in images:
+            lines += [f"![confusion matrices, {dataset}]({images[f'confusion_{dataset}']})", ""]
+        for model, report in _ordered(reports):
+            worst = report.get("worst") or []
+            block = [f"Ten worst misclassifications of the {title(model)} (most confident first):", ""]
+            block += table(["message", "expected", "predicted", "confidence", "fallback"],
+                           [(w["text"], w["expected"], w["predicted"], fmt(w["confidence"], 2),
+                             "yes" if w["fallback"] else "") for w in worst]) if worst else ["none"]
+            if model == PROJECT:
+                lines += block + [""]
+            else:
+                lines += ["<details><summary>" + f"{title(model)}: ten worst misclassifications"
+                          + "</summary>", ""] + block + ["", "</details>", ""]
+    parse = results.get("inprocess_parse") or {}
+    if parse:
+        lines.append("In-process NLU time per message (Agent.parse_message, no HTTP): " + "; ".join(
+            f"{d}: p50 {ms(s['p50_ms'])} ms, p99 {ms(s['p99_ms'])} ms" for d, s in parse.items() if s) + ".")
+        lines.append("")
+    return lines
+
+
+def _ordered(reports: Dict[str, Any]):
+    order = list(MODEL_TITLES)
+    return sorted(reports.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+
+
+def baselines_section(results: Dict[str, Any]) -> List[str]:
+    training = results.get("training") or {}
+    lines = ["## Baselines: how they were built", ""]
+    literal = training.get("rasa_init_literal")
+    if literal:
+        lines.append(
+            "- **rasa init, literally** (its config.yml with `language: zh`; the commented-out "
+            "pipeline means Rasa's default pipeline with WhitespaceTokenizer): "
+            + ("trained (unexpected)." if literal.get("returncode") == 0 else
+               f"does not train — exit code {literal.get('returncode')}: `{literal.get('error', '').strip()}`"))
+    jieba = training.get("rasa_init_jieba")
+    if jieba:
+        lines.append(
+            "- **rasa init + JiebaTokenizer**: the same default pipeline (DIET 100 epochs, 2 "
+            "transformer layers of 256, ResponseSelector, FallbackClassifier 0.3) with "
+            "WhitespaceTokenizer replaced by JiebaTokenizer without a user dictionary — the "
+            f"minimal change; NLU-only training on data/nlu took {fmt(jieba.get('wall_s'), 0)} s"
+            + ("" if jieba.get("returncode") == 0 else f" and **failed** (exit {jieba.get('returncode')})") + ".")
+    tfidf = training.get("tfidf_logreg")
+    if tfidf:
+        lines.append(
+            f"- **TF-IDF + logistic regression**: jieba tokens with the project's user dictionary, "
+            f"unigrams + bigrams, sublinear TF; C = {tfidf.get('C')} chosen by 5-fold CV on "
+            f"data/nlu among {tfidf.get('C_grid')}; fitted in {fmt(tfidf.get('train_s'), 1)} s.")
+    keywords = training.get("keywords")
+    if keywords:
+        sample = "; ".join(f"{intent}: {', '.join(words[:6])}" for intent, words in
+                           (keywords.get("sample") or {}).items())
+        lines.append(
+            "- **keyword matcher**: keyword lists *learned* from data/nlu (not hand-written): per "
+            "intent the 20 most discriminative jieba tokens (in ≥ 2 examples, ≥ 60 % of their "
+            "occurrences in that intent, weight precision × log(1 + count)); the message goes to "
+            "the intent with the largest sum of matched weights, to out_of_scope when nothing "
+            f"matches. Top keywords — {sample}.")
+    lines.append("")
+    return lines
+
+
+def crossval_section(results: Dict[str, Any]) -> List[str]:
+    cv = results.get("crossval")
+    if not cv:
+        return []
+    summary = cv.get("summary") or {}
+    lines = ["## Cross-validation of the assistant's pipeline on data/nlu", ""]
+    lines.append(
+        f"{cv.get('folds')}-fold, stratified by intent (seed 42); each fold trained with "
+        f"`rasa train nlu` on config.yml{cv.get('epochs_note', '')} and scored on its held-out fifth.")
+    lines.append("")
+    per_fold = cv.get("per_fold") or []
+    if per_fold:
+        lines += table(["fold", "accuracy", "macro-F1", "training s"],
+                       [(i + 1, fmt(f["accuracy"]), fmt(f["macro_f1"]),
+                         fmt((cv.get("train_s") or [None] * len(per_fold))[i], 0))
+                        for i, f in enumerate(per_fold)])
+        lines.append("")
+        lines.append(
+            f"Mean ± sd over {summary.get('folds_done')} folds: accuracy "
+            f"{fmt(summary.get('accuracy_mean'))} ± {fmt(summary.get('accuracy_std'))}, macro-F1 "
+            f"{fmt(summary.get('macro_f1_mean'))} ± {fmt(summary.get('macro_f1_std'))}.")
+        pooled = cv.get("pooled")
+        if pooled:
+            lines.append("")
+            lines += table(["intent (pooled over folds)", "precision", "recall", "F1", "support"],
+                           [(i, fmt(pooled["per_intent"][i]["precision"]), fmt(pooled["per_intent"][i]["recall"]),
+                             fmt(pooled["per_intent"][i]["f1"]), pooled["per_intent"][i]["support"])
+                            for i in PROBLEM_INTENTS])
+    for note in cv.get("notes") or []:
+        lines.append(f"\nNote: {note}")
+    lines.append("")
+    return lines
+
+
+def speed_section(results: Dict[str, Any], images: Dict[str, str]) -> List[str]:
+    latency = results.get("latency") or {}
+    if not latency:
+        return []
+    reference = reference_ms(results)
+    lines = ["## Speed (real servers on 127.0.0.1)", ""]
+    settings = latency.get("settings") or {}
+    if settings:
+        lines.append(
+            f"Rasa server + action server as `make run` starts them (SQLite tracker store, in-memory "
+            f"lock store, one Sanic worker). Loops: {settings}. The load generator (aiohttp) runs on "
+            "the same cores.")
+        lines.append("")
+    rows = []
+    for key, label in (("parse_1", "/model/parse, 1 client"), ("parse_8", "/model/parse, 8 clients")):
+        s = latency.get(key)
+        if s:
+            rows.append((label, s["count"], ms(s["p50_ms"]), ms(s["p95_ms"]), ms(s["p99_ms"]),
+                         fmt(s["per_second"], 1), ratio(s["p50_ms"], reference),
+                         ratio(s["p99_ms"], reference), rate_ratio(s["per_second"], reference), s["errors"]))
+    for concurrency, s in sorted((latency.get("turns") or {}).items(), key=lambda kv: int(kv[0])):
+        if s:
+            rows.append((f"full turn, {concurrency} conversations", s["count"], ms(s["p50_ms"]),
+                         ms(s["p95_ms"]), ms(s["p99_ms"]), fmt(s["per_second"], 1),
+                         ratio(s["p50_ms"], reference), ratio(s["p99_ms"], reference),
+                         rate_ratio(s["per_second"], reference), s["errors"]))
+    lines += table(["what", "n", "p50 ms", "p95 ms", "p99 ms", "per s", "p50 ÷ ref", "p99 ÷ ref",
+                    "per s × ref", "errors"], rows)
+    lines.append("")
+    if latency.get("error_samples"):
+        lines.append("Error samples: " + "; ".join(latency["error_samples"]))
+        lines.append("")
+    if "latency" in images:
+        lines += [f"![latency percentiles]({images['latency']})", ""]
+    lines += limits_paragraph(results)
+    return lines
+
+
+def limits_paragraph(results: Dict[str, Any]) -> List[str]:
+    """What the turn figures say about the limit (Little's law on the measured numbers)."""
+    turns = (results.get("latency") or {}).get("turns") or {}
+    one, eight = turns.get("1"), turns.get("8")
+    if not one or not eight:
+        return []
+    lines = ["### What limits the full turn", ""]
+    needed = 8 / (P99_TURN_MS_AT_8 / 1000)
+    lines.append(
+        f"- One conversation alone: p50 {ms(one['p50_ms'])} ms, {fmt(one['per_second'], 1)} turns/s. "
+        f"At 8 concurrent conversations the server completes {fmt(eight['per_second'], 1)} turns/s "
+        f"({eight['per_second'] / one['per_second']:.1f}× the sequential rate on "
+        f"{(results.get('machine') or {}).get('usable_cpus', '?')} CPUs), so each turn waits for "
+        f"the others: mean {ms(eight['mean_ms'])} ms ≈ 8 ÷ throughput = {ms(8000 / eight['per_second'])} ms "
+        "(Little's law).")
+    lines.append(
+        f"- For a p99 ≤ {P99_TURN_MS_AT_8:.0f} ms at 8 concurrent conversations, the server must "
+        f"complete well over 8 ÷ {P99_TURN_MS_AT_8 / 1000:.2f} s = {needed:.0f} turns/s (the "
+        "mean alone reaches the target at that rate; the tail needs more).")
+    thirty_two = turns.get("32")
+    if thirty_two:
+        lines.append(
+            f"- At 32: {fmt(thirty_two['per_second'], 1)} turns/s — "
+            + ("no more than at 8: the server is saturated (CPU-bound, one event loop)."
+               if thirty_two["per_second"] < eight["per_second"] * 1.15 else
+               "more than at 8: at 8 the server was not yet saturated."))
+    profile = results.get("profile") or {}
+    categories = profile.get("categories") or {}
+    if categories:
+        top = sorted(categories.items(), key=lambda kv: -kv[1])
+        lines.append(
+            f"- py-spy on the Rasa server during {profile.get('seconds')} s of 8-concurrent "
+            f"conversations ({profile.get('samples')} on-CPU samples), share of samples whose stack "
+            "is inside: " + "; ".join(f"{name} {share:.0%}" for name, share in top) + ".")
+        lines.append("")
+        lines += table(["function with the most self time (py-spy)", "share of samples"],
+                       [(frame, f"{share:.1%}") for frame, share in profile.get("top_self") or []])
+    lines.append("")
+    return lines
+
+
+def resources_section(results: Dict[str, Any]) -> List[str]:
+    memory = results.get("memory") or {}
+    startup = results.get("startup") or {}
+    training = results.get("training") or {}
+    reference = reference_ms(results)
+    lines = ["## Memory, start-up, training", ""]
+    rows = []
+    for name, label in (("rasa", "Rasa server"), ("actions", "action server")):
+        m = memory.get(name)
+        if m:
+            rows.append((f"{label} RSS peak (VmHWM) / now", f"{m['peak'] / 2**30:.2f} / {m['rss'] / 2**30:.2f} GiB", "–"))
+    if startup.get("rasa") is not None:
+        rows.append(("Rasa server cold start (exec → HTTP ready)", f"{startup['rasa']:.1f} s",
+                     ratio(startup["rasa"] * 1000, reference)))
+    if startup.get("actions") is not None:
+        rows.append(("action server start", f"{startup['actions']:.1f} s", ratio(startup["actions"] * 1000, reference)))
+    full = training.get("project_full")
+    if full:
+        rows.append(("`rasa train` (full model, fresh cache) wall time", f"{full['wall_s']:.0f} s"
+                     + ("" if full.get("returncode") == 0 else " (failed)"), ratio(full["wall_s"] * 1000, reference)))
+        rows.append(("`rasa train` peak RSS", f"{full['peak_rss_bytes'] / 2**30:.2f} GiB", "–"))
+    jieba = training.get("rasa_init_jieba")
+    if jieba:
+        rows.append(("`rasa train nlu`, rasa-init + jieba baseline", f"{jieba['wall_s']:.0f} s",
+                     ratio(jieba["wall_s"] * 1000, reference)))
+    lines += table(["what", "measured", "÷ reference"], rows)
+    lines.append("")
+    return lines
+
+
+def tf_threads_section(results: Dict[str, Any]) -> List[str]:
+    runs = results.get("tf_threads") or []
+    if not runs:
+        return []
+    lines = ["## TensorFlow thread settings", ""]
+    lines.append(
+        "`TF_INTRA_OP_PARALLELISM_THREADS` / `TF_INTER_OP_PARALLELISM_THREADS`, a fresh Rasa "
+        "server per setting, the same short workload each.")
+    lines.append("")
+    rows = []
+    for run in runs:
+        if run.get("error"):
+            rows.append((run["setting"], "error: " + run["error"], "", "", "", "", ""))
+            continue
+        p1, p8, t8 = run.get("parse_1") or {}, run.get("parse_8") or {}, run.get("turns_8") or {}
+        rows.append((run["setting"], fmt(run.get("cold_start_s"), 1), ms(p1.get("p50_ms")),
+                     fmt(p8.get("per_second"), 1), ms(t8.get("p50_ms")), ms(t8.get("p99_ms")),
+                     fmt(t8.get("per_second"), 1)))
+    lines += table(["intra/inter", "cold start s", "parse p50 ms (1 client)", "parse/s (8)",
+                    "turn p50 ms (8)", "turn p99 ms (8)", "turns/s (8)"], rows)
+    lines.append("")
+    return lines
+
+
+def render_markdown(results: Dict[str, Any], images: Optional[Dict[str, str]] = None) -> str:
+    """The whole report."""
+    images = images or {}
+    lines = ["# 发票助手 benchmarks", "",
+             "Generated by `make bench` (`python -m bench`); method and how to read it: "
+             "`docs/benchmarks.md`. Raw figures: `results.json` next to this file.", ""]
+    for section in (headline(results), run_section(results), quality_section(results, images),
+                    baselines_section(results), crossval_section(results),
+                    speed_section(results, images), resources_section(results),
+                    tf_threads_section(results)):
+        lines += section
+    skipped = (results.get("run") or {}).get("skipped") or []
+    if skipped:
+        lines += ["## Not measured in this run", ""] + [f"- {s}" for s in skipped] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- plots
+
+def make_plots(results: Dict[str, Any], outdir: Path) -> Dict[str, str]:
+    """Draw every plot the results allow; returns {key: file name relative to outdir}."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    images: Dict[str, str] = {}
+    quality = results.get("quality") or {}
+
+    for dataset in DATASET_TITLES:
+        reports = _ordered(quality.get(dataset) or {})
+        if not reports:
+            continue
+        columns = 2 if len(reports) > 1 else 1
+        rows = (len(reports) + columns - 1) // columns
+        figure, axes = plt.subplots(rows, columns, figsize=(6.2 * columns, 5.4 * rows), squeeze=False)
+        for axis in axes.flat[len(reports):]:
+            axis.axis("off")
+        for axis, (model, report) in zip(axes.flat, reports):
+            _confusion(axis, report, title(model))
+        figure.suptitle(f"Confusion matrices (rows: expected, columns: predicted) — {DATASET_TITLES[dataset]}")
+        figure.tight_layout()
+        name = f"confusion_{dataset}.png"
+        figure.savefig(outdir / name, dpi=90)
+        plt.close(figure)
+        images[f"confusion_{dataset}"] = name
+
+    models = [m for m in MODEL_TITLES if any(m in (quality.get(d) or {}) for d in DATASET_TITLES)]
+    if models:
+        figure, axis = plt.subplots(figsize=(8, 4))
+        width = 0.8 / max(1, len(DATASET_TITLES))
+        for offset, dataset in enumerate(DATASET_TITLES):
+            values = [_q(quality, dataset, m, "macro_f1") or 0 for m in models]
+            positions = [i + offset * width for i in range(len(models))]
+            bars = axis.bar(positions, values, width, label=dataset)
+            axis.bar_label(bars, fmt="%.2f", fontsize=8)
+        axis.axhline(0.95, color="grey", linestyle="--", linewidth=1, label="target 0.95 (held-out)")
+        axis.set_xticks([i + width / 2 for i in range(len(models))])
+        axis.set_xticklabels([title(m) for m in models], fontsize=8, rotation=10)
+        axis.set_ylim(0, 1.05)
+        axis.set_ylabel("macro-F1, six problem intents")
+        axis.legend(fontsize=8, loc="lower right")
+        figure.tight_layout()
+        figure.savefig(outdir / "f1_comparison.png", dpi=90)
+        plt.close(figure)
+        images["f1_comparison"] = "f1_comparison.png"
+
+    latency = results.get("latency") or {}
+    groups = []
+    for key, label in (("parse_1", "parse\n1 client"), ("parse_8", "parse\n8 clients")):
+        if latency.get(key):
+            groups.append((label, latency[key]))
+    for concurrency, summary in sorted((latency.get("turns") or {}).items(), key=lambda kv: int(kv[0])):
+        if summary:
+            groups.append((f"turn\n{concurrency} conv.", summary))
+    if groups:
+        figure, axis = plt.subplots(figsize=(8, 4))
+        width = 0.27
+        for offset, key in enumerate(("p50_ms", "p95_ms", "p99_ms")):
+            bars = axis.bar([i + offset * width for i in range(len(groups))],
+                            [g[1][key] for g in groups], width, label=key.replace("_ms", ""))
+            axis.bar_label(bars, fmt="%.0f", fontsize=7)
+        axis.axhline(P99_TURN_MS_AT_8, color="red", linestyle="--", linewidth=1,
+                     label=f"target p99 ≤ {P99_TURN_MS_AT_8:.0f} ms (8 conv.)")
+        axis.set_xticks([i + width for i in range(len(groups))])
+        axis.set_xticklabels([g[0] for g in groups], fontsize=8)
+        axis.set_yscale("log")
+        axis.set_ylabel("latency, ms (log scale)")
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        figure.savefig(outdir / "latency.png", dpi=90)
+        plt.close(figure)
+        images["latency"] = "latency.png"
+    return images
+
+
+def _confusion(axis, report: Dict[str, Any], name: str) -> None:
+    import numpy as np
+
+    matrix = np.array(report["confusion"])
+    labels = report["labels"]
+    axis.imshow(matrix, cmap="Blues")
+    axis.set_xticks(range(len(labels)))
+    axis.set_yticks(range(len(labels)))
+    axis.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+    axis.set_yticklabels(labels, fontsize=8)
+    top = matrix.max() or 1
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                axis.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
+                          color="white" if matrix[i, j] > top / 2 else "black")
+    axis.set_title(f"{name}\nmacro-F1 {report['macro_f1']:.3f}, accuracy {report['accuracy']:.3f}", fontsize=9)
