@@ -170,7 +170,10 @@ class KnowledgeBase:
     def _search_index(self) -> SearchIndex:
         with self._index_lock:
             if self._index is None:
-                self._index = SearchIndex(self._search_documents())
+                documents = self._search_documents()
+                if not documents:
+                    return SearchIndex(())  # nothing loaded yet: do not cache the empty index
+                self._index = SearchIndex(documents)
             return self._index
 
     def _search_documents(self) -> List[SearchDocument]:

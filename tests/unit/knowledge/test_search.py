@@ -116,3 +116,14 @@ def test_index_without_usable_text_finds_nothing():
 ])
 def test_tokenize(text, expected):
     assert tokenize(text) == expected
+
+
+def test_search_before_the_first_load_does_not_stick(sessions, content_dir):
+    from knowledge.loader import load
+
+    kb = KnowledgeBase(sessions)
+    assert kb.search("专票和普票有啥区别") == []
+
+    load(sessions, content_dir)
+
+    assert kb.search("专票和普票有啥区别")[0].key == "special_vs_general"
