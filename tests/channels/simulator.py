@@ -456,3 +456,16 @@ class WeChatSimulator:
                 delivery.reply = reply.get("Content", "")
                 self.passive.append(SentMessage(self.account.product, fields["FromUserName"], delivery.reply, time.time()))
         return delivery
+
+    async def converse(self, fields: Dict[str, str], timeout: float = 30.0) -> str:
+        """What the user sees in answer to one message: the passive reply, or, when WeChat was
+        answered `success`, the customer-service messages that follow."""
+        user = fields["FromUserName"]
+        before = len(self.api.sent_to(user)) if self.api else 0
+        delivery = await self.deliver(fields)
+        if delivery.reply is not None:
+            return delivery.reply
+        assert self.api is not None, f"no passive reply ({delivery.final.status}) and no API peer"
+        sent = await self.api.wait_for_messages(user, before + 1, timeout)
+        assert len(sent) > before, f"no reply to {fields.get('Content')!r} within {timeout} s"
+        return "\n\n".join(sent[before:])

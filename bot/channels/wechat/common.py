@@ -147,6 +147,10 @@ class CallbackHandler:
             metadata={self.channel_name: message_metadata(fields)},
         )
         turn = asyncio.create_task(self._run_turn(on_new_message, message))
+        # Rasa runs NLU and policies synchronously, so the timeout can only fire when the turn
+        # yields (action server, tracker I/O). A turn that finished late while blocking the
+        # loop is still answered passively: sooner than through the API, and if WeChat has
+        # already given up, its re-delivery gets the same reply (`_answer_redelivery`).
         done, _ = await asyncio.wait({turn}, timeout=max(deadline - time.monotonic(), 0.0))
         if turn in done:
             return await self._reply_passively(key, inbound, collector)

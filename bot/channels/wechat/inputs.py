@@ -56,8 +56,8 @@ def neutralise_payload(text: str) -> str:
 def turn_input(fields: Dict[str, str]) -> TurnInput:
     msg_type = fields.get("MsgType", "").strip().lower()
     if msg_type == "text":
-        text = neutralise_payload(fields.get("Content", ""))
-        return TurnInput(text=text, typed=True) if text else TurnInput(text=UNSUPPORTED_MESSAGE)
+        # Empty text goes to Rasa as it is: the domain answers it like on every other channel.
+        return TurnInput(text=neutralise_payload(fields.get("Content", "")), typed=True)
     if msg_type == "voice":
         recognised = neutralise_payload(fields.get("Recognition", ""))
         return TurnInput(text=recognised or VOICE_UNRECOGNIZED)

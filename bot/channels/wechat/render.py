@@ -1,12 +1,15 @@
 """Rasa bot messages → WeChat text (channels.md §4.3 step 4, §4.4).
 
 WeChat text messages have no buttons, so a turn's buttons become one numbered list, numbered
-across the whole turn, followed by a hint line ("回复数字选择" by default, `WECHAT_BUTTON_HINT`
-to change it). The number→payload map is kept per user (`ButtonMemory`) so that a reply of
-just that number (or of a button's exact title) is sent to Rasa as the button's payload.
+across the whole turn and followed by a hint line ("回复数字选择" by default,
+`WECHAT_BUTTON_HINT` to change it). Numbers are shown as `【1】` so that they stand apart from
+numbered instructions inside the text ("1. 打开浏览器…"). The number→payload map is kept per
+user (`ButtonMemory`) so that a reply of just that number (or of a button's exact title) is
+sent to Rasa as the button's payload.
 """
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional
@@ -14,6 +17,8 @@ from typing import Any, Dict, Iterable, List, Optional
 from bot.channels.wechat.kv import KeyValueStore
 
 DEFAULT_BUTTON_HINT = "回复数字选择"
+# "1", "１", "【1】", "[1]", "1." … as users type a choice
+_TYPED_CHOICE = re.compile(r"^[\[【(]?\s*(\d{1,2})\s*[\]】)]?[.。、]?$")
 PARAGRAPH = "\n\n"
 
 
@@ -45,7 +50,7 @@ def render_turn(messages: Iterable[Dict[str, Any]], hint: str = DEFAULT_BUTTON_H
                 number = str(len(choices) + 1)
                 choices[number] = str(payload)
                 titles.setdefault(_normalise(title), str(payload))
-                lines.append(f"{number}. {title}")
+                lines.append(f"【{number}】{title}")
                 numbered = True
             elif url:
                 lines.append(f"{title}: {url}")
@@ -145,7 +150,10 @@ class ButtonMemory:
             return None
         data = json.loads(raw)
         typed = _normalise(text)
-        return data.get("choices", {}).get(typed) or data.get("titles", {}).get(typed)
+        number = _TYPED_CHOICE.match(typed)
+        if number:
+            return data.get("choices", {}).get(number.group(1))
+        return data.get("titles", {}).get(typed)
 
     async def forget(self, user: str) -> None:
         await self._store.delete(self._prefix + user)

@@ -9,14 +9,14 @@
   must be answered with `success` and delivered through the API.
 """
 
-import time
 import uuid
-from typing import Any, Dict, Iterator, List
+from typing import Iterator
 
 import pytest
 import requests
 
 from tests.channels.accounts import OA_ACCOUNT, WECOM_ACCOUNT, channel_env
+from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import ApiPeer, ApiPeerThread, WeChatSimulator
 from tests.support.servers import Stack
 
@@ -42,8 +42,10 @@ def _require_channels(rasa_url: str) -> None:
 
 
 def _warm_up(rasa_url: str) -> None:
-    requests.post(f"{rasa_url}/webhooks/rest/webhook",
-                  json={"sender": f"warmup-{uuid.uuid4().hex}", "message": "你好"}, timeout=120)
+    """The first turns after loading (TensorFlow tracing, first action calls) are slow."""
+    sender = f"warmup-{uuid.uuid4().hex}"
+    for text in ("你好", "电子税务局登录不上", "/problem_persists"):
+        requests.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
 
 
 @pytest.fixture(scope="session")
@@ -79,35 +81,6 @@ def wecom(channel_stack, wechat_api) -> WeChatSimulator:
 def user() -> str:
     """A fresh OpenID-like user id per test."""
     return "o" + uuid.uuid4().hex[:27]
-
-
-class Tracker:
-    """A conversation's tracker read through Rasa's HTTP API."""
-
-    def __init__(self, rasa_url: str, sender: str) -> None:
-        self.rasa_url, self.sender = rasa_url, sender
-
-    def events(self) -> List[Dict[str, Any]]:
-        response = requests.get(f"{self.rasa_url}/conversations/{self.sender}/tracker", timeout=30)
-        response.raise_for_status()
-        return response.json()["events"]
-
-    def user_events(self) -> List[Dict[str, Any]]:
-        return [e for e in self.events() if e["event"] == "user"]
-
-    def intents(self) -> List[str]:
-        return [e["parse_data"]["intent"]["name"] for e in self.user_events()]
-
-    def responses(self) -> List[str]:
-        return [(e.get("metadata") or {}).get("utter_action", "") for e in self.events() if e["event"] == "bot"]
-
-    def wait_for_user_events(self, count: int, timeout: float = 20.0) -> List[Dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while True:
-            events = self.user_events()
-            if len(events) >= count or time.monotonic() > deadline:
-                return events
-            time.sleep(0.2)
 
 
 @pytest.fixture

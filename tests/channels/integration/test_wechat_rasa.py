@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from tests.channels.accounts import OA_ACCOUNT
+from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import WeChatSimulator
 
 pytestmark = pytest.mark.servers
@@ -20,7 +22,7 @@ HINT = "回复数字选择"
 
 def numbered_choices(text: str) -> dict:
     """{"1": "已解决", ...} from a rendered reply."""
-    return dict(re.findall(r"^(\d+)\. (.+)$", text, flags=re.M))
+    return dict(re.findall(r"^【(\d+)】(.+)$", text, flags=re.M))
 
 
 def choice(text: str, title: str) -> str:
@@ -57,49 +59,47 @@ async def test_three_deliveries_of_one_message_run_one_turn_and_give_one_reply(o
     attempts = delivery.attempts
     assert len(attempts) == 3 and all(a.status == 200 and a.elapsed < 5.0 for a in attempts)
     assert all(later.started - earlier.started >= 4.9 for earlier, later in zip(attempts, attempts[1:]))
-    assert delivery.reply and "第 1/" in delivery.reply
-    assert oa.inbox(user) == [delivery.reply]  # one reply: nothing else through the API
+    if delivery.reply is None:  # the turn outlasted the budget: the reply came through the API
+        await wechat_api.wait_for_messages(user, 1)
+    await asyncio.sleep(1.0)
+    inbox = oa.inbox(user)
+    assert len(inbox) == 1 and "第 1/" in inbox[0]  # one reply, whichever way it came
     assert len(tracker_of(user).user_events()) == 1
 
 
 async def test_slow_turn_answers_success_then_uses_the_customer_service_api(slow_stack, wechat_api, user):
-    from tests.channels.accounts import OA_ACCOUNT
-    from tests.channels.integration.conftest import Tracker
-
+    """Every turn outlasts a 0.05 s budget once it waits for the action server; the budget is
+    only checked when the turn gives the event loop back, which a custom action does."""
     sim = WeChatSimulator(OA_ACCOUNT, f"{slow_stack.rasa_url}/webhooks/wechat/webhook", wechat_api)
-    tokens_before = wechat_api.token_requests["oa"]
     async with sim:
-        started = time.monotonic()
-        delivery = await sim.deliver(sim.text(user, "你好"))
-        answered_after = time.monotonic() - started
+        delivery = await sim.deliver(sim.text(user, "电子税务局登录不上"))
     assert delivery.final.body == "success" and delivery.reply is None
-    assert len(delivery.attempts) == 1 and answered_after < 2.0
+    assert len(delivery.attempts) == 1 and delivery.final.elapsed < 2.0
     messages = await wechat_api.wait_for_messages(user, 1, timeout=30)
-    assert len(messages) == 1 and HINT in messages[0]
-    assert wechat_api.token_requests["oa"] >= max(tokens_before, 1)
+    assert len(messages) == 1 and "第 1/" in messages[0] and HINT in messages[0]
+    assert wechat_api.token_requests["oa"] >= 1
     assert len(Tracker(slow_stack.rasa_url, user).user_events()) == 1
     await asyncio.sleep(1.0)
-    assert wechat_api.sent_to(user) == messages  # delivered once
+    assert wechat_api.sent_to(user) == messages  # merged into one message, sent once
 
 
 async def test_numbered_button_reply_is_sent_as_the_payload(oa, user, tracker_of):
     async with oa:
-        greeting = await oa.deliver(oa.text(user, "你好"))
-        number = choice(greeting.reply, "登录不上")
-        step = await oa.deliver(oa.text(user, number))
+        greeting = await oa.converse(oa.text(user, "你好"))
+        step = await oa.converse(oa.text(user, choice(greeting, "登录不上")))
     assert tracker_of(user).intents() == ["greet", "login_failure"]
     assert tracker_of(user).user_events()[-1]["text"] == "/login_failure"
-    assert "第 1/" in step.reply and HINT in step.reply
+    assert "第 1/" in step and HINT in step
 
 
 async def test_a_whole_troubleshooting_flow_ends_in_a_ticket(oa, user, tracker_of):
     async with oa:
-        reply = (await oa.deliver(oa.text(user, "开票的时候一直提示开票失败"))).reply
+        reply = await oa.converse(oa.text(user, "开票的时候一直提示开票失败"))
         for _ in range(12):
             if TICKET.search(reply):
                 break
             assert "第 " in reply, reply
-            reply = (await oa.deliver(oa.text(user, choice(reply, "没解决")))).reply
+            reply = await oa.converse(oa.text(user, choice(reply, "没解决")))
     assert TICKET.search(reply), reply
     intents = tracker_of(user).intents()
     assert intents[0] == "issuance_failure" and set(intents[1:]) == {"problem_persists"}
@@ -117,15 +117,14 @@ async def test_a_whole_troubleshooting_flow_ends_in_a_ticket(oa, user, tracker_o
 )
 async def test_non_text_messages(oa, user, tracker_of, build, intent, response):
     async with oa:
-        delivery = await oa.deliver(build(oa, user))
-    assert delivery.reply
+        assert await oa.converse(build(oa, user))
     tracker = tracker_of(user)
     assert tracker.intents() == [intent] and response in tracker.responses()
 
 
 async def test_unsubscribe_deletes_the_conversation(oa, user, tracker_of):
     async with oa:
-        await oa.deliver(oa.text(user, "你好"))
+        await oa.converse(oa.text(user, "你好"))
         assert tracker_of(user).user_events()
         delivery = await oa.deliver(oa.event(user, "unsubscribe"))
     assert delivery.final.body == "success"
@@ -184,8 +183,8 @@ async def test_wecom_round_trip_with_a_numbered_choice(wecom, tracker_of):
     async with wecom:
         greeting = await wecom.deliver(wecom.text(user, "你好"))
         assert greeting.reply_fields["FromUserName"] == wecom.account.receive_id
-        step = await wecom.deliver(wecom.text(user, choice(greeting.reply, "登录不上")))
-    assert "第 1/" in step.reply
+        step = await wecom.converse(wecom.text(user, choice(greeting.reply, "登录不上")))
+    assert "第 1/" in step
     tracker = tracker_of(user)
     assert tracker.intents() == ["greet", "login_failure"]
     assert tracker.user_events()[0]["input_channel"] == "wecom"

@@ -256,7 +256,7 @@ async def test_numbered_reply_is_mapped_to_the_button_payload():
         {"title": "已解决", "payload": "/problem_solved"},
         {"title": "还是不行", "payload": "/problem_persists"}]}])
     reply = await post(handler, sim, sim.text(USER, "登录不了"), menu)
-    assert sim.read_reply(reply.body)["Content"] == "请选择\n1. 已解决\n2. 还是不行\n回复数字选择"
+    assert sim.read_reply(reply.body)["Content"] == "请选择\n【1】已解决\n【2】还是不行\n回复数字选择"
     rasa = FakeRasa()
     await post(handler, sim, sim.text(USER, "２"), rasa)
     assert rasa.texts == ["/problem_persists"]

@@ -20,7 +20,7 @@ GREETING = [
 
 def test_buttons_become_a_numbered_list_with_hint():
     turn = render_turn(GREETING, hint="回复数字选择")
-    assert turn.text == "您好，我是发票助手。\n\n请问遇到了什么问题？\n1. 无法登录\n2. 发票不见了\n回复数字选择"
+    assert turn.text == "您好，我是发票助手。\n\n请问遇到了什么问题？\n【1】无法登录\n【2】发票不见了\n回复数字选择"
     assert turn.choices == {"1": "/login_failure", "2": "/invoice_missing"}
 
 
@@ -71,7 +71,9 @@ def test_split_never_cuts_a_multibyte_character():
 @pytest.mark.parametrize(
     "typed, payload",
     [("1", "/login_failure"), ("２", "/invoice_missing"), (" 2 ", "/invoice_missing"),
-     ("无法登录", "/login_failure"), ("3", None), ("12", None), ("你好", None)],
+     ("【2】", "/invoice_missing"), ("[1]", "/login_failure"), ("1。", "/login_failure"),
+     ("（２）", "/invoice_missing"), ("无法登录", "/login_failure"), ("3", None), ("12", None),
+     ("1234", None), ("你好", None), ("1和2", None)],
 )
 async def test_button_memory_maps_numbers_and_titles(typed, payload):
     memory = ButtonMemory(MemoryStore(), "test")
