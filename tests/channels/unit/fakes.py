@@ -2,9 +2,15 @@
 customer-service API client."""
 
 import asyncio
+import time
 from typing import Callable, List, Tuple
 
 from rasa.core.channels.channel import UserMessage
+
+from bot.channels.wechat import crypto
+from bot.channels.wechat.common import CallbackHandler, HandlerSettings
+from bot.channels.wechat.kv import MemoryStore
+from bot.channels.wechat.oa import PLAINTEXT, SAFE, OfficialAccountProtocol
 
 Responder = Callable[[str], List[dict]]
 
@@ -65,3 +71,22 @@ def parse_query(query: str) -> dict:
     from bot.channels.wechat.common import query_from_string
 
     return dict(query_from_string(query))
+
+
+TOKEN = "tok3n"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APP_ID = "wx2c2769f8efd9abc2"
+
+
+def oa_handler(mode=SAFE, budget=4.0, clock=time.time, token=TOKEN, aes_key=AES_KEY, app_id=APP_ID,
+               max_body=64 * 1024, api=None):
+    cipher = crypto.WeChatCipher(aes_key, app_id) if mode != PLAINTEXT else None
+    return CallbackHandler(
+        channel_name="wechat",
+        protocol=OfficialAccountProtocol(token, cipher, mode),
+        api=api or RecordingApi(),
+        store=MemoryStore(),
+        namespace="wechat:test",
+        settings=HandlerSettings(reply_budget=budget, max_body=max_body),
+        clock=clock,
+    )

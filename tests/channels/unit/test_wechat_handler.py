@@ -11,29 +11,22 @@ import pytest
 from bot.channels.wechat import crypto
 from bot.channels.wechat.common import CallbackHandler, HandlerSettings
 from bot.channels.wechat.kv import MemoryStore
-from bot.channels.wechat.oa import COMPAT, PLAINTEXT, SAFE, OfficialAccountProtocol
+from bot.channels.wechat.oa import COMPAT, PLAINTEXT, SAFE
 from bot.channels.wechat.wecom import WeComProtocol
 from tests.channels.simulator import Account, WeChatSimulator, aes_decrypt, fields_of, sha1_signature
-from tests.channels.unit.fakes import FakeRasa, RecordingApi, RecordingEraser, parse_query, say
+from tests.channels.unit.fakes import (
+    AES_KEY,
+    APP_ID,
+    TOKEN,
+    FakeRasa,
+    RecordingApi,
+    RecordingEraser,
+    oa_handler,
+    parse_query,
+    say,
+)
 
-TOKEN = "tok3n"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-APP_ID = "wx2c2769f8efd9abc2"
 USER = "oUser_0000000000000000000001"
-
-
-def oa_handler(mode=SAFE, budget=4.0, clock=time.time, token=TOKEN, aes_key=AES_KEY, app_id=APP_ID,
-               max_body=64 * 1024, api=None):
-    cipher = crypto.WeChatCipher(aes_key, app_id) if mode != PLAINTEXT else None
-    return CallbackHandler(
-        channel_name="wechat",
-        protocol=OfficialAccountProtocol(token, cipher, mode),
-        api=api or RecordingApi(),
-        store=MemoryStore(),
-        namespace="wechat:test",
-        settings=HandlerSettings(reply_budget=budget, max_body=max_body),
-        clock=clock,
-    )
 
 
 def simulator(mode=SAFE, product="oa") -> WeChatSimulator:
