@@ -1,0 +1,100 @@
+"""The public API used by the widget: health, announcements, feedback, history."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from bot.console import keys
+from bot.console.errors import ApiError, json_response
+from bot.console.history import (
+    conversation_messages,
+    has_conversation,
+    is_valid_session_id,
+    tracker_events,
+)
+from bot.console.rasa_client import RasaUnavailable
+from bot.console.requests import read_json_object
+from bot.console.serialize import announcement_json, rating_json, vote_json
+from bot.feedback import InvalidFeedback
+
+logger = logging.getLogger(__name__)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/health", health)
+    app.router.add_get("/api/announcements/active", active_announcements)
+    app.router.add_post("/api/feedback", post_feedback)
+    app.router.add_get("/api/history/{session_id}", history)
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness of the console itself (it does not wait for Rasa)."""
+    return json_response({"status": "ok"})
+
+
+async def active_announcements(request: web.Request) -> web.Response:
+    """Announcements in effect now, newest first: ``{"announcements": [...]}``."""
+    knowledge = keys.service(request, "knowledge")
+    now = datetime.now(timezone.utc)
+    items = await asyncio.to_thread(knowledge.active_announcements, now)
+    return json_response({"announcements": [announcement_json(a) for a in items]},
+                             headers={"Cache-Control": "no-store"})
+
+
+def _session_id(body: dict) -> str:
+    value = body.get("session_id")
+    if not isinstance(value, str) or not is_valid_session_id(value):
+        raise ApiError(400, "invalid_session_id", "session_id 应为 32 位十六进制字符串。")
+    return value
+
+
+async def post_feedback(request: web.Request) -> web.Response:
+    """Store a vote ``{"kind":"vote","session_id","message_id","text","up"}`` or a rating
+    ``{"kind":"rating","session_id","rating":1-5,"comment"?}``; 201 with what was stored."""
+    body = await read_json_object(request)
+    kind = body.get("kind")
+    session_id = _session_id(body)
+    feedback = keys.service(request, "feedback")
+    try:
+        if kind == "vote":
+            if not isinstance(body.get("up"), bool):
+                raise ApiError(400, "invalid_vote", "up 应为 true 或 false。")
+            text = body.get("text", "")
+            if not isinstance(text, str):
+                raise ApiError(400, "invalid_vote", "text 应为字符串。")
+            vote = await asyncio.to_thread(
+                feedback.record_vote, session_id, body.get("message_id"), text, body["up"])
+            return json_response({"status": "stored", "vote": vote_json(vote)}, status=201)
+        if kind == "rating":
+            rating = body.get("rating")
+            if isinstance(rating, str) and rating.strip().isdigit():
+                rating = int(rating.strip())
+            stored = await asyncio.to_thread(
+                feedback.record_rating, session_id, rating, body.get("comment"))
+            return json_response({"status": "stored", "rating": rating_json(stored)},
+                                     status=201)
+    except InvalidFeedback as error:
+        raise ApiError(400, "invalid_feedback", f"反馈内容无效：{error}") from None
+    raise ApiError(400, "invalid_kind", "kind 应为 vote 或 rating。")
+
+
+async def history(request: web.Request) -> web.Response:
+    """The user/bot messages of a conversation, for the widget after a reload."""
+    session_id = request.match_info["session_id"]
+    if not is_valid_session_id(session_id):
+        raise ApiError(404, "not_found", "找不到该对话。")
+    try:
+        tracker = await request.app[keys.RASA].tracker(session_id)
+    except RasaUnavailable as error:
+        logger.warning("Tracker fetch failed: %s", error)
+        raise ApiError(502, "rasa_unavailable", "对话服务暂时无法访问，请稍后再试。") from None
+    events = tracker_events(tracker or {})
+    if not has_conversation(events):
+        raise ApiError(404, "not_found", "找不到该对话。")
+    return json_response(
+        {"session_id": session_id, "messages": conversation_messages(events)},
+        headers={"Cache-Control": "no-store"},
+    )
