@@ -10,10 +10,12 @@ const STATUS_TEXT = {
 const ANNOUNCEMENT_LABEL = { maintenance: '系统维护', incident: '故障通知' };
 
 function formatTime(iso) {
+  // Announcement times are Beijing time whatever the visitor's computer is set to.
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getMonth() + 1}月${date.getDate()}日 ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return new Intl.DateTimeFormat('zh-CN', {
+    timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
+  }).format(date);
 }
 
 class Widget {
@@ -53,7 +55,7 @@ class Widget {
     this.launcher.type = 'button';
     this.launcher.setAttribute('aria-label', `打开${this.config.title}`);
     this.launcher.setAttribute('aria-expanded', 'false');
-    this.launcher.appendChild(el('span', 'fw-launcher-icon', '💬'));
+    this.launcher.appendChild(icon('chat'));
     this.launcher.appendChild(el('span', 'fw-launcher-text', '在线咨询'));
     this.unreadDot = el('span', 'fw-unread');
     this.unreadDot.hidden = true;
@@ -127,7 +129,7 @@ class Widget {
     const input = el('textarea', 'fw-input');
     input.rows = 1;
     input.maxLength = 500;
-    input.placeholder = '请输入您的问题，Enter 发送，Shift+Enter 换行';
+    input.placeholder = '请输入您的问题，按 Enter 发送';
     input.setAttribute('aria-label', '输入您的问题');
     input.addEventListener('input', () => this.autoGrow());
     // IME guard (channels reference §7): Enter that confirms a pinyin candidate must not send.
@@ -368,7 +370,8 @@ class Widget {
     const box = el('div', 'fw-votes');
     const thanks = el('span', 'fw-vote-thanks');
     const make = (up) => {
-      const btn = el('button', `fw-vote ${up ? 'fw-up' : 'fw-down'}`, up ? '👍' : '👎');
+      const btn = el('button', `fw-vote ${up ? 'fw-up' : 'fw-down'}`);
+      btn.appendChild(icon(up ? 'up' : 'down'));
       btn.type = 'button';
       btn.setAttribute('aria-label', up ? '这条回答有帮助' : '这条回答没帮助');
       btn.setAttribute('aria-pressed', String(this.votes[messageId] === (up ? 'up' : 'down')));
