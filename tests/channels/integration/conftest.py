@@ -20,9 +20,6 @@ from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import ApiPeer, ApiPeerThread, WeChatSimulator
 from tests.support.servers import Stack
 
-pytestmark = pytest.mark.servers
-
-
 @pytest.fixture(scope="session")
 def wechat_api(wechat_api_port) -> Iterator[ApiPeer]:
     runner = ApiPeerThread(ApiPeer(OA_ACCOUNT, WECOM_ACCOUNT), wechat_api_port)
