@@ -275,7 +275,11 @@ class Widget {
   acknowledged(item, ack) {
     const bubble = this.pendingBubbles.get(item.id);
     this.pendingBubbles.delete(item.id);
-    if (bubble) bubble.classList.remove('fw-pending');
+    if (bubble) {
+      bubble.classList.remove('fw-pending');
+      const note = bubble.querySelector('.fw-pending-note');
+      if (note) note.remove();
+    }
     if (ack.status === 'duplicate') {
       // The server had this message before the connection dropped; its replies may have been
       // emitted while we were away, so re-read the conversation from the tracker store.
@@ -315,7 +319,7 @@ class Widget {
     const bubble = el('div', 'fw-bubble');
     bubble.appendChild(renderText(text, false));
     row.appendChild(bubble);
-    row.appendChild(el('div', 'fw-pending-note', '等待发送…'));
+    if (pending) row.appendChild(el('div', 'fw-pending-note', '等待发送…'));
     this.log.appendChild(row);
     return row;
   }
