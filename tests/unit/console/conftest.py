@@ -1,0 +1,94 @@
+"""A console on a temporary SQLite database, and a fake Rasa HTTP API on 127.0.0.1."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, List
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.console.app import create_app
+from bot.console.config import ConsoleConfig
+from bot.feedback import FeedbackService
+from bot.storage import make_app_session_factory
+from bot.tickets import TicketService
+from knowledge.repository import KnowledgeBase
+
+OPERATOR_TOKEN = "s3cret-operator"
+KNOWN = "0123456789abcdef0123456789abcdef"
+
+
+class FakeRasa:
+    """Rasa's ``GET /conversations/{id}/tracker``: trackers by id, the last query seen."""
+
+    def __init__(self) -> None:
+        self.trackers: Dict[str, dict] = {}
+        self.queries: List[dict] = []
+        self.fail_with = 0
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/conversations/{sender}/tracker", self.tracker)
+        return app
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        self.queries.append(dict(request.query))
+        if self.fail_with:
+            return web.json_response({"status": "failure"}, status=self.fail_with)
+        sender = request.match_info["sender"]
+        # Like Rasa: an unknown conversation is an empty tracker, not a 404.
+        return web.json_response(self.trackers.get(sender, {"sender_id": sender, "events": []}))
+
+
+@pytest.fixture()
+async def fake_rasa():
+    fake = FakeRasa()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    await server.close()
+
+
+@pytest.fixture()
+def sessions(tmp_path):
+    return make_app_session_factory(f"sqlite:///{tmp_path}/app.db")
+
+
+@pytest.fixture()
+def config(tmp_path, fake_rasa):
+    env = {"VAR_DIR": str(tmp_path), "RASA_URL": fake_rasa.url, "RASA_AUTH_TOKEN": "rasa-token",
+           "OPERATOR_TOKEN": OPERATOR_TOKEN, "RASA_PUBLIC_URL": "http://rasa.example:5005",
+           "WIDGET_DIST_DIR": str(tmp_path / "dist"), "CONSOLE_CORS_ORIGINS": "*"}
+    return ConsoleConfig.from_env(env)
+
+
+@pytest.fixture()
+async def make_client(config, sessions):
+    clients = []
+
+    async def make(**overrides):
+        services = {"knowledge": KnowledgeBase(sessions), "feedback": FeedbackService(sessions),
+                    "tickets": TicketService(sessions)}
+        settings_overrides = overrides.pop("settings", {})
+        cfg = dataclasses.replace(config, settings=dataclasses.replace(config.settings, **settings_overrides),
+                                  **overrides.pop("config", {}))
+        services.update(overrides)
+        client = TestClient(TestServer(create_app(cfg, **services), host="127.0.0.1"))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture()
+async def client(make_client):
+    return await make_client()
+
+
+def operator_headers(token: str = OPERATOR_TOKEN) -> dict:
+    return {"Authorization": f"Bearer {token}"}
