@@ -32,9 +32,10 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 from bench import HARD_FILE, HELDOUT_FILE, PROJECT_ROOT, RESULTS_DIR, TRAINING_NLU  # noqa: E402
 from bench import calibrate, machine  # noqa: E402
 
-PHASES = ("train", "quality", "baselines", "latency", "tf_threads", "profile", "crossval")
-# "profile" runs inside "latency" (it needs the running stack); selecting it there is enough.
-RUNNABLE = tuple(p for p in PHASES if p != "profile")
+PHASES = ("train", "quality", "baselines", "latency", "tf_threads", "profile", "rasa_init", "crossval")
+# "profile" runs inside "latency" (it needs the running stack); "rasa_init" and "crossval" are
+# NLU trainings that run together, two at a time, in the "trainings" step.
+RUNNABLE = ("train", "quality", "baselines", "latency", "tf_threads", "trainings")
 
 log = logging.getLogger("bench")
 
@@ -48,9 +49,11 @@ class Options:
     model: Optional[Path]
     phases: List[str]
     out: Path
-    epochs: Optional[int]  # None: the configs' own epochs
+    epochs: Optional[int]  # every training (quick runs); None: each config's own
     cv_folds: int
-    cv_epochs: Optional[int]
+    cv_epochs: Optional[int]  # DIET epochs of the cross-validation folds; None: config.yml's
+    baseline_epochs: Optional[int]  # DIET epochs of the rasa-init baseline; None: Rasa's 100
+    slots: int  # NLU trainings at once in the "trainings" step
     parse_requests: int
     parse_seconds: float
     turn_count: int
@@ -80,41 +83,54 @@ def options_from(argv: Optional[List[str]]) -> Options:
     parser.add_argument("--quick", action="store_true",
                         help="development run: 2 epochs, 2 CV folds, loops of a few seconds")
     parser.add_argument("--budget-minutes", type=float, default=None,
-                        help="global time budget (default 17, quick 8)")
+                        help="global time budget (default 17, quick 10)")
     parser.add_argument("--model", type=Path, default=None,
                         help="benchmark this model archive instead of training one (no train timing)")
     parser.add_argument("--only", default="", help=f"comma-separated phases among {','.join(PHASES)}")
     parser.add_argument("--skip", default="", help="comma-separated phases to leave out")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--cv-epochs", type=int, default=None,
-                        help="DIET epochs in the cross-validation folds (default: config.yml's)")
+    parser.add_argument("--cv-epochs", type=int, default=DEFAULT_CV_EPOCHS,
+                        help=f"DIET epochs in the cross-validation folds (default {DEFAULT_CV_EPOCHS}; "
+                             "0: config.yml's own)")
+    parser.add_argument("--baseline-epochs", type=int, default=DEFAULT_BASELINE_EPOCHS,
+                        help=f"DIET epochs of the rasa-init baseline (default {DEFAULT_BASELINE_EPOCHS}; "
+                             "0: Rasa's default 100)")
+    parser.add_argument("--slots", type=int, default=2, help="NLU trainings at once (default 2)")
     args = parser.parse_args(argv)
+    skip = [p for p in args.skip.split(",") if p]
     phases = [p for p in (args.only.split(",") if args.only else PHASES) if p]
-    unknown = set(phases) - set(PHASES) | set(filter(None, args.skip.split(","))) - set(PHASES)
+    unknown = (set(phases) | set(skip)) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {sorted(unknown)}")
-    phases = [p for p in phases if p not in args.skip.split(",")]
+    phases = [p for p in phases if p not in skip]
+    common = dict(model=args.model, phases=phases, out=args.out, slots=max(1, args.slots))
     if args.quick:
         return Options(
-            quick=True, budget_s=60 * (args.budget_minutes or 8), model=args.model, phases=phases,
-            out=args.out, epochs=2, cv_folds=2, cv_epochs=args.cv_epochs or 2,
+            quick=True, budget_s=60 * (args.budget_minutes or 10), epochs=2, cv_folds=2,
+            cv_epochs=2, baseline_epochs=2,
             parse_requests=60, parse_seconds=3, turn_count=80, turn_seconds=4,
             tf_workload=Workload(parse_requests=30, parse_seconds=2, turns=40, turn_seconds=3),
-            profile_seconds=5,
+            profile_seconds=5, **common,
         )
     return Options(
-        quick=False, budget_s=60 * (args.budget_minutes or 17), model=args.model, phases=phases,
-        out=args.out, epochs=None, cv_folds=5, cv_epochs=args.cv_epochs,
-        parse_requests=1000, parse_seconds=15, turn_count=3000, turn_seconds=25,
-        tf_workload=Workload(), profile_seconds=15,
+        quick=False, budget_s=60 * (args.budget_minutes or 17), epochs=None, cv_folds=5,
+        cv_epochs=args.cv_epochs or None, baseline_epochs=args.baseline_epochs or None,
+        parse_requests=1000, parse_seconds=10, turn_count=3000, turn_seconds=15,
+        tf_workload=Workload(parse_requests=300, parse_seconds=5, turns=600, turn_seconds=8),
+        profile_seconds=10, **common,
     )
 
 
-# Estimated seconds per phase on 2 cores (used only to skip what no longer fits).
-ESTIMATES = {"train": 240, "quality": 60, "baselines": 300, "latency": 150, "tf_threads": 200,
-             "profile": 40, "crossval": 600}
-QUICK_ESTIMATES = {"train": 90, "quality": 40, "baselines": 80, "latency": 80, "tf_threads": 150,
-                   "profile": 20, "crossval": 120}
+# The trainings that make `make bench` too long for 20 minutes on 2 cores run with fewer
+# DIET epochs by default; the report says so next to their figures.
+DEFAULT_CV_EPOCHS = 30  # config.yml: 60
+DEFAULT_BASELINE_EPOCHS = 30  # Rasa's default pipeline: 100
+
+# Estimated seconds per step on 2 cores (used only to skip what no longer fits).
+ESTIMATES = {"train": 240, "quality": 45, "baselines": 30, "latency": 150, "tf_threads": 150,
+             "trainings": 400}
+QUICK_ESTIMATES = {"train": 90, "quality": 40, "baselines": 20, "latency": 80, "tf_threads": 150,
+                   "trainings": 120}
 REPORT_RESERVE_S = 30
 
 
@@ -134,6 +150,7 @@ class Run:
         }
         self.model: Optional[Path] = options.model
         self._heldout = self._hard = self._train = None
+        self.predictions: Dict[str, Dict[str, list]] = {}  # dataset → model → predictions
 
     # ------------------------------------------------------------- plumbing
 
@@ -143,7 +160,9 @@ class Run:
 
     def phase(self, name: str, body: Callable[[], None]) -> None:
         """Run one phase if selected and if it fits in the budget; record time and errors."""
-        if name not in self.options.phases:
+        selected = (any(p in self.options.phases for p in ("rasa_init", "crossval"))
+                    if name == "trainings" else name in self.options.phases)
+        if not selected:
             return
         estimate = (QUICK_ESTIMATES if self.options.quick else ESTIMATES)[name]
         if self.budget.remaining() - REPORT_RESERVE_S < estimate * 0.5:
@@ -209,7 +228,6 @@ class Run:
             raise RuntimeError(f"rasa train failed: {log_tail(result.log)}")
 
     def phase_quality(self) -> None:
-        from bench.metrics import evaluate
         from bench.nlu_quality import predict_many
         from bench.stats import summarize
 
@@ -218,9 +236,8 @@ class Run:
         predictions, times, load_s = predict_many(model, {"heldout": heldout, "hard": hard})
         log.info("model loaded in %.0f s, %d messages parsed in %.0f s", load_s,
                  sum(len(t) for t in times.values()), sum(sum(t) for t in times.values()))
-        quality = self.results.setdefault("quality", {})
         for dataset, items in predictions.items():
-            quality.setdefault(dataset, {})["project"] = evaluate(items, "project", dataset).as_dict()
+            self._score(dataset, "project", items)
         self.results["inprocess_parse"] = {
             d: summarize(t, sum(t)).as_dict() for d, t in times.items() if t}
         self.results.setdefault("training", {})["project_load_s"] = load_s
@@ -228,13 +245,9 @@ class Run:
 
     def phase_baselines(self) -> None:
         from bench import baselines
-        from bench.metrics import evaluate
-        from bench.nlu_quality import predict_many
-        from bench.procs import log_tail
 
         heldout, hard, (train_examples, _) = self.data()
         datasets = {"heldout": heldout, "hard": hard}
-        quality = self.results.setdefault("quality", {})
         training = self.results.setdefault("training", {})
 
         tokenize = baselines.jieba_tokenizer()
@@ -242,8 +255,7 @@ class Run:
         training["keywords"] = {"train_s": seconds, "sample": {
             intent: list(words)[:8] for intent, words in matcher.keywords.items()}}
         for dataset, examples in datasets.items():
-            quality.setdefault(dataset, {})["keywords"] = evaluate(
-                baselines.predict_keywords(matcher, examples), "keywords", dataset).as_dict()
+            self._score(dataset, "keywords", baselines.predict_keywords(matcher, examples))
         (self.options.out / "keywords.json").write_text(
             json.dumps(matcher.keywords, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -251,31 +263,7 @@ class Run:
         training["tfidf_logreg"] = {"train_s": model.train_s, "C": model.chosen_c,
                                     "C_grid": list(model.C_GRID)}
         for dataset, examples in datasets.items():
-            quality.setdefault(dataset, {})["tfidf_logreg"] = evaluate(
-                model.predict(examples), "tfidf_logreg", dataset).as_dict()
-
-        # rasa init, literally: expected to be refused for zh.
-        literal = self.workdir / "rasa_init_literal.yml"
-        literal.write_text(baselines.rasa_init_config_text("zh"), encoding="utf-8")
-        result = self.train("rasa_init_literal", [
-            "train", "nlu", "--config", str(literal), "--nlu", str(TRAINING_NLU),
-            "--out", str(self.workdir / "rasa_init_literal")], timeout_s=600)
-        training["rasa_init_literal"] = {**result.as_dict(), "error": _error_line(result.log)}
-
-        config = baselines.rasa_init_jieba_config("zh")
-        if self.options.epochs is not None:
-            config = baselines.override_epochs(config, self.options.epochs)
-        config_path = baselines.write_config(self.workdir / "rasa_init_jieba.yml", config)
-        out = self.workdir / "rasa_init_jieba"
-        result = self.train("rasa_init_jieba", [
-            "train", "nlu", "--config", str(config_path), "--nlu", str(TRAINING_NLU), "--out", str(out),
-            "--fixed-model-name", "rasa_init_jieba"], timeout_s=min(1500, self.budget.remaining()))
-        training["rasa_init_jieba"] = result.as_dict()
-        if not result.ok:
-            raise RuntimeError(f"rasa-init + jieba baseline did not train: {log_tail(result.log)}")
-        predictions, _, _ = predict_many(out / "rasa_init_jieba.tar.gz", datasets)
-        for dataset, items in predictions.items():
-            quality.setdefault(dataset, {})["rasa_init_jieba"] = evaluate(items, "rasa_init_jieba", dataset).as_dict()
+            self._score(dataset, "tfidf_logreg", model.predict(examples))
 
     def phase_latency(self) -> None:
         from bench import latency, memory, profiling
@@ -285,6 +273,8 @@ class Run:
         o = self.options
         stack = latency.TimedStack(var_dir=self.workdir / "var-latency", model=self._require_model(),
                                    name="bench")
+        stack.endpoints = self._endpoints()
+        stack.reentrant_services_lock = self._services_lock_fix()
         stack.start()
         try:
             self.results["startup"] = dict(stack.startup_s)
@@ -324,22 +314,32 @@ class Run:
             stack.stop()
 
     def _profile(self, stack) -> None:
-        """py-spy on the Rasa server during an extra (unmeasured) 8-concurrent run."""
+        """py-spy on the Rasa server and the action server during an extra (unmeasured)
+        8-concurrent run: sampling slows the processes down a little, so no latency figure
+        comes from this run."""
         from bench import latency, profiling
 
         seconds = self.options.profile_seconds
-        output = self.options.out / "profile-rasa.txt"
-        recorder = profiling.start_recording(stack.pids()["rasa"], seconds, output)
+        recorders = {}
+        for name, pid in stack.pids().items():
+            output = self.options.out / f"profile-{name}.txt"
+            recorders[name] = (profiling.start_recording(pid, seconds, output), output)
         latency.run(latency.conversation_load(stack.rasa_url, 8, 100_000, seconds))
-        try:
-            _, stderr = recorder.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            recorder.kill()
-            raise
-        if recorder.returncode != 0 or not output.exists():
-            raise RuntimeError(f"py-spy failed: {stderr.decode(errors='replace')[-300:]}")
-        summary = profiling.summarise(profiling.parse_collapsed(output.read_text(encoding="utf-8")))
-        self.results["profile"] = {"seconds": seconds, **summary, "raw": output.name}
+        profile: Dict[str, Any] = {"seconds": seconds}
+        for name, (recorder, output) in recorders.items():
+            try:
+                _, stderr = recorder.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                recorder.kill()
+                recorder.wait()
+                self.note(f"py-spy on {name} did not finish")
+                continue
+            if recorder.returncode != 0 or not output.exists():
+                self.note(f"py-spy on {name} failed: {stderr.decode(errors='replace')[-300:]}")
+                continue
+            profile[name] = {**profiling.summarise(profiling.parse_collapsed(output.read_text(encoding="utf-8"))),
+                             "raw": output.name}
+        self.results["profile"] = profile
 
     def phase_tf_threads(self) -> None:
         from bench.tf_threads import SETTINGS, measure_setting
@@ -355,50 +355,149 @@ class Run:
                 self.results["run"]["skipped"].append(f"tf_threads {setting.name}: time budget")
                 continue
             try:
-                runs.append(measure_setting(setting, self._require_model(),
-                                            self.workdir / f"var-tf-{len(runs)}", texts, self.options.tf_workload))
+                runs.append(measure_setting(setting, self._require_model(), self.workdir / f"var-tf-{len(runs)}",
+                                            texts, self.options.tf_workload, self._endpoints(),
+                                            self._services_lock_fix()))
             except Exception as error:  # noqa: BLE001 - one setting failing keeps the others
                 runs.append({"setting": setting.name, "error": f"{type(error).__name__}: {error}"})
 
-    def phase_crossval(self) -> None:
-        from bench.crossval import cross_validate
-        from bench.nlu_quality import predict_many
+    def phase_trainings(self) -> None:
+        """The rasa-init baselines and the cross-validation folds: NLU trainings, ``slots`` at a
+        time, each in its own process (bench/worker.py), single-threaded TensorFlow when two run."""
+        import yaml
 
-        _, _, (examples, others) = self.data()
+        from bench import baselines
+        from bench.crossval import aggregate, write_folds
+        from bench.metrics import Prediction
+        from bench.pool import Job, not_started, run_jobs
+        from bench.procs import child_env, rasa_command
+
         o = self.options
-        config = self.config(PROJECT_ROOT / "config.yml", o.cv_epochs, "crossval")
-        train_times: List[float] = []
-        fold_costs: List[float] = []
+        _, _, (examples, others) = self.data()
+        threads = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"} \
+            if o.slots > 1 else {}
+        logs = o.out / "logs"
 
-        def train_fold(config_path: Path, nlu_file: Path, name: str) -> Optional[Path]:
-            started = time.monotonic()
-            out = nlu_file.parent / "model"
-            result = self.train(f"cv-{name}", ["train", "nlu", "--config", str(config_path), "--nlu",
-                                               str(nlu_file), "--out", str(out), "--fixed-model-name", name],
-                                timeout_s=max(60, self.budget.remaining() - REPORT_RESERVE_S))
-            train_times.append(result.wall_s)
-            fold_costs.append(time.monotonic() - started)
-            return out / f"{name}.tar.gz" if result.ok else None
+        def env(name: str) -> Dict[str, str]:
+            return child_env({"RASA_CACHE_DIRECTORY": str(self.workdir / f"cache-{name}"), **threads})
 
-        def predict_fold(model: Path, test) -> list:
-            started = time.monotonic()
-            predictions, _, _ = predict_many(model, {"fold": test})
-            fold_costs[-1] += time.monotonic() - started
-            return predictions["fold"]
+        def worker(name: str, config: Path, nlu: Path, tests: Dict[str, Path], estimate: float) -> Job:
+            command = [sys.executable, "-m", "bench.worker", "--config", str(config), "--nlu", str(nlu),
+                       "--out", str(self.workdir / "models"), "--name", name,
+                       "--result", str(self.workdir / "results" / f"{name}.json")]
+            for test_name, path in tests.items():
+                command += ["--test", f"{test_name}={path}"]
+            return Job(name, command, logs / f"{name}.log", env(name), estimate)
 
-        def has_time() -> bool:
-            expected = max(fold_costs) if fold_costs else 0
-            return self.budget.remaining() - REPORT_RESERVE_S > expected * 1.05
+        jobs: List[Job] = []
+        training = self.results.setdefault("training", {})
+        if "rasa_init" in o.phases:
+            literal = self.workdir / "rasa_init_literal.yml"
+            literal.write_text(baselines.rasa_init_config_text("zh"), encoding="utf-8")
+            jobs.append(Job("rasa_init_literal", rasa_command(
+                "train", "nlu", "--config", str(literal), "--nlu", str(TRAINING_NLU),
+                "--out", str(self.workdir / "models")), logs / "rasa_init_literal.log",
+                env("rasa_init_literal"), 20))
+            config = baselines.rasa_init_jieba_config("zh")
+            epochs = o.epochs or o.baseline_epochs
+            if epochs:
+                config = baselines.override_epochs(config, epochs)
+            training["rasa_init_jieba_epochs"] = epochs or 100
+            jobs.append(worker("rasa_init_jieba",
+                               baselines.write_config(self.workdir / "rasa_init_jieba.yml", config),
+                               TRAINING_NLU, {"heldout": HELDOUT_FILE, "hard": HARD_FILE},
+                               300 if not o.quick else 100))
+        folds = []
+        if "crossval" in o.phases:
+            folds = write_folds(examples, others, o.cv_folds, self.workdir / "cv")
+            config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+            epochs = o.epochs or o.cv_epochs
+            if epochs:
+                config = baselines.override_epochs(config, epochs)
+            config_path = baselines.write_config(self.workdir / "crossval.yml", config)
+            jobs += [worker(f.name, config_path, f.train, {"fold": f.test}, 150 if not o.quick else 60)
+                     for f in folds]
 
-        result = cross_validate(examples, others, config, train_fold, predict_fold,
-                                folds=o.cv_folds, has_time_for_another=has_time,
-                                workdir=self.workdir / "cv")
-        result["train_s"] = train_times
-        result["epochs_note"] = (f" with DIET epochs reduced to {o.cv_epochs}" if o.cv_epochs
-                                 else " (its own epochs)")
-        self.results["crossval"] = result
+        deadline = time.monotonic() + self.budget.remaining() - REPORT_RESERVE_S
+        runs = run_jobs(jobs, o.slots, deadline)
+        missing = not_started(runs, jobs)
+        if missing:
+            self.results["run"]["skipped"].append(f"trainings not started (time budget): {', '.join(missing)}")
+
+        def predictions_of(name: str) -> Optional[Dict[str, List[Prediction]]]:
+            path = self.workdir / "results" / f"{name}.json"
+            if name not in runs or not runs[name].ok or not path.exists():
+                if name in runs:
+                    self.note(f"{name} failed (exit {runs[name].returncode}"
+                              f"{', timed out' if runs[name].timed_out else ''}); log: {runs[name].log}")
+                return None
+            data = json.loads(path.read_text(encoding="utf-8"))
+            training.setdefault("worker_s", {})[name] = {"train_s": data["train_s"], "load_s": data["load_s"]}
+            return {d: [Prediction(**p) for p in items] for d, items in data["predictions"].items()}
+
+        if "rasa_init_literal" in runs:
+            run = runs["rasa_init_literal"]
+            training["rasa_init_literal"] = {**run.as_dict(), "error": _error_line(run.log)}
+        if "rasa_init_jieba" in runs:
+            training["rasa_init_jieba"] = runs["rasa_init_jieba"].as_dict()
+            predicted = predictions_of("rasa_init_jieba")
+            for dataset, items in (predicted or {}).items():
+                self._score(dataset, "rasa_init_jieba", items)
+        if folds:
+            fold_predictions = {}
+            for fold in folds:
+                predicted = predictions_of(fold.name)
+                if predicted:
+                    fold_predictions[fold.name] = predicted["fold"]
+            result = aggregate(fold_predictions, o.cv_folds)
+            result["train_s"] = [(training.get("worker_s") or {}).get(f.name, {}).get("train_s") for f in folds]
+            result["epochs"] = o.epochs or o.cv_epochs or "config.yml's own"
+            self.results["crossval"] = result
+        training["parallel_slots"] = o.slots
 
     # ------------------------------------------------------------- helpers
+
+    def _score(self, dataset: str, model: str, predictions: list) -> None:
+        """Evaluate and keep the predictions (for the paired comparison at the end)."""
+        from bench.metrics import evaluate
+
+        self.predictions.setdefault(dataset, {})[model] = predictions
+        self.results.setdefault("quality", {}).setdefault(dataset, {})[model] = \
+            evaluate(predictions, model, dataset).as_dict()
+
+    def compare(self) -> None:
+        """Assistant vs the best baseline per file: macro-F1 difference with a bootstrap interval."""
+        from bench.metrics import paired_bootstrap
+
+        for dataset, models in self.predictions.items():
+            quality = self.results["quality"][dataset]
+            baselines = [m for m in models if m != "project"]
+            if "project" not in models or not baselines:
+                continue
+            best = max(baselines, key=lambda m: quality[m]["macro_f1"])
+            self.results.setdefault("comparison", {})[dataset] = {
+                "baseline": best, **paired_bootstrap(models["project"], models[best])}
+
+    def _services_lock_fix(self) -> bool:
+        """Whether the action server must start through bench/action_server.py (checked once)."""
+        if not hasattr(self, "_lock_fix"):
+            from bench.action_server import deadlocks
+
+            self._lock_fix = deadlocks()
+            if self._lock_fix:
+                self.note("bot/services.py: `_get` holds a non-reentrant Lock while building a service "
+                          "that builds another through `_get` (knowledge_base → app_sessions): the action "
+                          "server deadlocks on the first troubleshooting action. The bench started it "
+                          "through bench/action_server.py, which swaps in an RLock — bot/services.py needs that fix")
+        return self._lock_fix
+
+    def _endpoints(self) -> Path:
+        from bench.latency import endpoints_file
+
+        path, note = endpoints_file(self.workdir)
+        if note and note not in self.results["run"]["notes"]:
+            self.note(note)
+        return path
 
     def _require_model(self) -> Path:
         if self.model is None:
@@ -435,6 +534,7 @@ class Run:
             self.results["run"]["skipped"].append("train: --model given, `rasa train` not timed")
         for name in RUNNABLE:
             self.phase(name, getattr(self, f"phase_{name}"))
+        self.compare()
         self.results["calibration"]["end"] = calibrate.measure()
         self.results["machine"]["load_average_at_end"] = machine.load_average()
         self.results["run"]["wall_s"] = self.budget.elapsed()
@@ -470,7 +570,15 @@ def _commit() -> str:
         return "–"
 
 
+def _interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    # SIGTERM behaves like Ctrl-C: the stacks and training jobs are stopped on the way out.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupt)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s", datefmt="%H:%M:%S")
     options = options_from(argv)
     path = Run(options).execute()

@@ -121,6 +121,7 @@ class TfidfLogReg:
 
     def __init__(self, tokenize: Callable[[str], List[str]]) -> None:
         self._tokenize = tokenize
+        self._cache: Dict[str, List[str]] = {}  # the grid search would re-tokenise every fit
         self.pipeline = None
         self.chosen_c: float = float("nan")
         self.train_s: float = float("nan")
@@ -128,8 +129,10 @@ class TfidfLogReg:
     def _analyzer(self, text: str) -> List[str]:
         from bench.keywords import normalise
 
-        tokens = self._tokenize(normalise(text))
-        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        if text not in self._cache:
+            tokens = self._tokenize(normalise(text))
+            self._cache[text] = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        return self._cache[text]
 
     def fit(self, examples: Sequence[Example], seed: int = 42) -> "TfidfLogReg":
         """Fit; C is picked by 5-fold stratified cross-validation on ``examples`` only."""

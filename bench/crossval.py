@@ -1,19 +1,28 @@
-"""k-fold cross-validation of the project's own NLU pipeline on data/nlu.
+"""k-fold cross-validation of the project's own NLU pipeline on data/nlu (the pure parts).
 
 Our own loop rather than ``rasa test nlu --cross-validation``: the folds are stratified by
-intent with a fixed seed, each fold is trained by the real CLI (``rasa train nlu`` in a child
-process, with a fresh training cache so nothing is reused between folds) and evaluated in-process
-like the held-out files, and the loop stops cleanly when the time budget runs out.
+intent with a fixed seed and written as ordinary NLU files, so each fold can be trained and
+scored by a separate worker process (bench/worker.py) and two folds can train at once.
 """
 from __future__ import annotations
 
 import statistics
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from bench.data import Example, write_nlu_yaml
 from bench.metrics import Prediction, evaluate
+
+
+@dataclass(frozen=True)
+class Fold:
+    """The files of one fold."""
+
+    name: str
+    train: Path
+    test: Path
+    test_size: int
 
 
 def stratified_folds(examples: Sequence[Example], folds: int, seed: int = 42) -> List[Tuple[List[int], List[int]]]:
@@ -23,6 +32,21 @@ def stratified_folds(examples: Sequence[Example], folds: int, seed: int = 42) ->
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     labels = [e.intent for e in examples]
     return [(list(train), list(test)) for train, test in splitter.split(labels, labels)]
+
+
+def write_folds(examples: Sequence[Example], others: Sequence[Dict[str, Any]], folds: int,
+                workdir: Path, seed: int = 42) -> List[Fold]:
+    """Write each fold's training file (with every non-intent item) and test file."""
+    result = []
+    for number, (train, test) in enumerate(stratified_folds(examples, folds, seed), start=1):
+        name = f"fold{number}"
+        result.append(Fold(
+            name=name,
+            train=write_nlu_yaml(workdir / name / "train.yml", [examples[i] for i in train], others),
+            test=write_nlu_yaml(workdir / name / "test.yml", [examples[i] for i in test]),
+            test_size=len(test),
+        ))
+    return result
 
 
 def summarise_folds(fold_scores: Sequence[Dict[str, float]]) -> Dict[str, Any]:
@@ -37,52 +61,24 @@ def summarise_folds(fold_scores: Sequence[Dict[str, float]]) -> Dict[str, Any]:
     return result
 
 
-def cross_validate(
-    examples: Sequence[Example],
-    others: Sequence[Dict[str, Any]],
-    config: Path,
-    train_fold: Callable[[Path, Path, str], Optional[Path]],
-    predict_fold: Callable[[Path, Sequence[Example]], List[Prediction]],
-    folds: int = 5,
-    seed: int = 42,
-    has_time_for_another: Callable[[], bool] = lambda: True,
-    workdir: Optional[Path] = None,
-) -> Dict[str, Any]:
-    """Train and evaluate each fold; stop early when the time budget says so.
+def aggregate(fold_predictions: Dict[str, List[Prediction]], folds: int) -> Dict[str, Any]:
+    """Per-fold scores, their mean ± sd, and the report pooled over every scored fold.
 
     Args:
-        examples, others: data/nlu (intent examples; synonyms/regexes/lookups go to every fold).
-        config: the Rasa config to train.
-        train_fold: ``(config, nlu_file, name) -> model archive or None`` (None: failed).
-        predict_fold: ``(model, test examples) -> predictions``.
-        has_time_for_another: asked before each fold.
-
-    Returns:
-        per-fold scores, their summary, and the pooled report over every tested fold.
+        fold_predictions: fold name → its test predictions (folds that failed are absent).
+        folds: how many folds there were meant to be.
     """
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-cv-"))
-    fold_scores: List[Dict[str, float]] = []
+    per_fold: List[Dict[str, Any]] = []
     pooled: List[Prediction] = []
-    notes: List[str] = []
-    for number, (train, test) in enumerate(stratified_folds(examples, folds, seed), start=1):
-        if not has_time_for_another():
-            notes.append(f"stopped before fold {number} of {folds}: time budget")
-            break
-        nlu_file = write_nlu_yaml(workdir / f"fold{number}" / "nlu.yml",
-                                  [examples[i] for i in train], others)
-        model = train_fold(config, nlu_file, f"fold{number}")
-        if model is None:
-            notes.append(f"fold {number}: training failed")
-            continue
-        predictions = predict_fold(model, [examples[i] for i in test])
-        report = evaluate(predictions, "project", f"fold {number}")
-        fold_scores.append({"accuracy": report.accuracy, "macro_f1": report.macro_f1})
-        pooled.extend(predictions)
+    for name in sorted(fold_predictions):
+        report = evaluate(fold_predictions[name], "project", name)
+        per_fold.append({"fold": name, "accuracy": report.accuracy, "macro_f1": report.macro_f1})
+        pooled.extend(fold_predictions[name])
     result: Dict[str, Any] = {
         "folds": folds,
-        "per_fold": fold_scores,
-        "summary": summarise_folds(fold_scores),
-        "notes": notes,
+        "per_fold": per_fold,
+        "summary": summarise_folds([{k: f[k] for k in ("accuracy", "macro_f1")} for f in per_fold]),
+        "notes": [f"{folds - len(per_fold)} of {folds} folds produced no result"] if len(per_fold) < folds else [],
     }
     if pooled:
         result["pooled"] = evaluate(pooled, "project", f"data/nlu {folds}-fold CV").as_dict()

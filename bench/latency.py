@@ -16,9 +16,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
+import yaml
 
 from bench.stats import LatencySummary, summarize
 from tests.support.servers import Stack
@@ -45,14 +46,43 @@ LOGIN_SCRIPT = (
 SCRIPTS = (INVOICE_SCRIPT, LOGIN_SCRIPT)
 
 
+def endpoints_file(workdir: Path, source: Optional[Path] = None) -> Tuple[Path, Optional[str]]:
+    """The endpoints file the bench starts Rasa with, and a note if it is not the project's.
+
+    Rasa 3.6 builds ``SQLTrackerStore(host=endpoint.url, **endpoint.kwargs)``: a ``host:`` key
+    in a ``type: sql`` tracker store collides with that and the server does not start
+    ("multiple values for keyword argument 'host'"). When endpoints.yml has that shape the bench
+    runs with a copy that says ``url:`` instead (same value), and the report carries the note.
+    """
+    from bot.settings import PROJECT_ROOT
+
+    source = source or PROJECT_ROOT / "endpoints.yml"
+    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    store = config.get("tracker_store") or {}
+    if str(store.get("type", "")).lower() == "sql" and "host" in store and "url" not in store:
+        store["url"] = store.pop("host")
+        target = workdir / "endpoints.yml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return target, (
+            "endpoints.yml: `tracker_store.host` makes Rasa 3.6's SQLTrackerStore fail to start "
+            "(TypeError: multiple values for keyword argument 'host'); the bench ran with the same "
+            "value under `url:` — endpoints.yml needs that fix")
+    return source, None
+
+
 class TimedStack(Stack):
     """A :class:`Stack` that also records how long each process took to become ready.
 
     ``Stack.start`` is reproduced step for step (same command builders, same readiness URLs,
-    same timeouts), with a clock around each process.
+    same timeouts), with a clock around each process. ``endpoints`` replaces endpoints.yml
+    (see :func:`endpoints_file`); ``reentrant_services_lock`` starts the action server through
+    bench/action_server.py.
     """
 
     startup_s: Dict[str, float]
+    endpoints: Optional[Path] = None
+    reentrant_services_lock: bool = False  # bench/action_server.py
 
     def start(self) -> "TimedStack":
         from bot.launcher import Supervisor, action_server_command, rasa_server_command
@@ -65,12 +95,16 @@ class TimedStack(Stack):
         self._supervisor = supervisor
         try:
             started = time.monotonic()
-            supervisor.start("actions", action_server_command(self.action_port),
-                             f"{self.action_url}/health", 120)
+            if self.reentrant_services_lock:
+                from bench.action_server import command as actions_command
+            else:
+                actions_command = action_server_command
+            supervisor.start("actions", actions_command(self.action_port), f"{self.action_url}/health", 120)
             self.startup_s["actions"] = time.monotonic() - started
             started = time.monotonic()
-            supervisor.start("rasa", rasa_server_command(Path(self.model), self.rasa_port),
-                             f"{self.rasa_url}/", 300)
+            command = rasa_server_command(Path(self.model), self.rasa_port,
+                                          **({"endpoints": self.endpoints} if self.endpoints else {}))
+            supervisor.start("rasa", command, f"{self.rasa_url}/", 300)
             self.startup_s["rasa"] = time.monotonic() - started
         except Exception:
             supervisor.stop()

@@ -80,16 +80,21 @@ def run_measured(
             stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
         timed_out = False
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout_s:
-                timed_out = True
-                os.killpg(process.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.2)
+        try:
+            while True:
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() - started > timeout_s:
+                    timed_out = True
+                    os.killpg(process.pid, signal.SIGKILL)
+                    pid, status, usage = os.wait4(process.pid, 0)
+                    break
+                time.sleep(0.2)
+        except BaseException:  # interrupted: leave nothing running
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
         wall = time.monotonic() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
     return RunResult(

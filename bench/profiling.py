@@ -20,16 +20,18 @@ from typing import Dict, List, Optional, Tuple
 
 # Inclusive categories: a sample counts for a category when any frame of its stack matches.
 CATEGORIES: Tuple[Tuple[str, str], ...] = (
-    ("tracker store: load (SQL + deserialise events)", r"tracker_store\.py.*\b(retrieve|_retrieve|get_or_create_tracker|retrieve_full_tracker)\b|\bretrieve\b.*tracker_store"),
-    ("tracker store: save", r"tracker_store\.py.*\bsave\b|\bsave\b.*tracker_store"),
-    ("tracker replay / featurisation of the dialogue", r"\b(replay_events|from_events|_create_events|applied_events|featurize_trackers|create_state_features|past_states|_get_states_from_tracker)\b"),
-    ("policy prediction (rules, memoisation, TED)", r"\b(predict_action_probabilities|_predict_next_action|predict_next_action)\b"),
+    ("TensorFlow (DIET, TED)", r"tensorflow"),
+    ("policy prediction (rules, memoisation, TED)", r"\b(predict_action_probabilities|_predict_next_action|predict_next_action|_predict_next_action_with_probabilities)\b"),
     ("NLU (parse_message)", r"\bparse_message\b"),
-    ("TensorFlow", r"tensorflow"),
-    ("SQLAlchemy", r"sqlalchemy"),
-    ("action server call (HTTP client)", r"aiohttp.*client|\bEndpointConfig\b|endpoint_config|\brequest\b.*rasa/utils/endpoints"),
-    ("HTTP server (sanic)", r"sanic"),
-    ("JSON / copy", r"\b(deepcopy|json)\b"),
+    ("tracker featurisation / state building", r"\b(featurize_trackers|create_state_features|past_states|prediction_states|_get_states_from_tracker|training_states_and_labels)\b"),
+    ("tracker store: retrieve (SQL + events → tracker)", r"\bretrieve(_full_tracker)?\b \(rasa/core/tracker_store"),
+    ("tracker store: save", r"\bsave \(rasa/core/tracker_store"),
+    ("SQLAlchemy / SQLite", r"sqlalchemy|sqlite3"),
+    ("jsonschema validation", r"jsonschema"),
+    ("HTTP to the action server (aiohttp client)", r"aiohttp/client|\brequest \(rasa/utils/endpoints"),
+    ("deepcopy", r"\bdeepcopy\b"),
+    ("knowledge base (action server)", r"knowledge/"),
+    ("actions (action server)", r"actions/"),
 )
 
 
@@ -41,7 +43,7 @@ def py_spy() -> Optional[str]:
     return shutil.which("py-spy")
 
 
-def start_recording(pid: int, seconds: int, output: Path) -> subprocess.Popen:
+def start_recording(pid: int, seconds: int, output: Path) -> subprocess.Popen:  # noqa: D103
     """Start sampling ``pid`` for ``seconds`` into ``output`` (collapsed stacks)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(

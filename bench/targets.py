@@ -70,9 +70,12 @@ def check(results: Dict[str, Any]) -> List[TargetRow]:
                               "not measured", f"≥ best baseline + {HARD_MARGIN:.2f}", None, ""))
     else:
         lead = hard - best[1]
+        interval = _get(results, "comparison", "hard")
+        ci = (f", 95 % bootstrap interval [{interval['low']:+.3f}, {interval['high']:+.3f}]"
+              if interval and interval.get("baseline") == best[0] else "")
         rows.append(TargetRow(
             "macro-F1 on tests/nlu/hard.yml above the best baseline",
-            f"{hard:.3f} vs {best[1]:.3f} ({best[0]}): {lead:+.3f}",
+            f"{hard:.3f} vs {best[1]:.3f} ({best[0]}): {lead:+.3f}{ci}",
             f"≥ +{HARD_MARGIN:.2f}",
             lead >= HARD_MARGIN,
             f"{lead - HARD_MARGIN:+.3f}",

@@ -62,10 +62,13 @@ def measure_running(stack: latency.TimedStack, texts: Sequence[str], workload: W
 
 
 def measure_setting(setting: Setting, model: Path, var_dir: Path, texts: Sequence[str],
-                    workload: Workload) -> Dict[str, object]:
+                    workload: Workload, endpoints: Optional[Path] = None,
+                    reentrant_services_lock: bool = False) -> Dict[str, object]:
     """Start a fresh stack with ``setting``, warm it, measure, stop it."""
     stack = latency.TimedStack(var_dir=var_dir, env=setting.env(), model=model,
                                name=f"bench-tf-{setting.name.replace('/', '-')}")
+    stack.endpoints = endpoints
+    stack.reentrant_services_lock = reentrant_services_lock
     stack.start()
     try:
         latency.warm_up(stack.rasa_url, texts)

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
-
 import pytest
 
 from bench.baselines import override_epochs, rasa_init_config_text, rasa_init_jieba_config, with_jieba
-from bench.crossval import cross_validate, stratified_folds, summarise_folds
-from bench.data import Example, load_examples
+from bench.crossval import aggregate, stratified_folds, summarise_folds, write_folds
+from bench.data import Example, load_examples, load_nlu
 from bench.metrics import Prediction
 from bench.nlu_quality import prediction_of
 
@@ -26,41 +24,40 @@ def test_folds_partition_the_data_and_are_stratified():
         assert Counter(EXAMPLES[i].intent for i in test) == {"login_failure": 2, "greet": 2, "query_empty": 2}
 
 
-def test_cross_validate_with_a_fake_trainer(tmp_path):
-    trained = []
+def test_folds_are_written_as_training_and_test_files(tmp_path):
+    others = [{"synonym": "专票", "examples": "- 专用发票\n"}]
+    folds = write_folds(EXAMPLES, others, 5, tmp_path)
+    assert [f.name for f in folds] == [f"fold{i}" for i in range(1, 6)]
+    for fold in folds:
+        train, train_others = load_nlu(fold.train)
+        test = load_examples(fold.test)
+        assert len(train) == 24 and len(test) == fold.test_size == 6
+        assert train_others == others
+        assert not {e.text for e in train} & {e.text for e in test}
 
-    def train_fold(config: Path, nlu_file: Path, name: str):
-        trained_examples = load_examples(nlu_file)
-        trained.append((name, len(trained_examples)))
-        return tmp_path / f"{name}.tar.gz"
 
-    def predict_fold(model: Path, test):
-        # a "model" that gets greet wrong and everything else right
-        return [Prediction(e.text, e.intent, "out_of_scope" if e.intent == "greet" else e.intent) for e in test]
+def fold_predictions(wrong_intent="greet"):
+    """A "model" that gets one intent wrong and everything else right, per fold."""
+    return {f"fold{n}": [Prediction(e.text, e.intent, "out_of_scope" if e.intent == wrong_intent else e.intent)
+                         for e in EXAMPLES[n::5]] for n in range(5)}
 
-    result = cross_validate(EXAMPLES, [], tmp_path / "config.yml", train_fold, predict_fold, folds=5,
-                            workdir=tmp_path)
-    assert [n for _, n in trained] == [24] * 5
+
+def test_aggregate_scores_each_fold_and_pools_them():
+    result = aggregate(fold_predictions(), folds=5)
     assert result["summary"]["folds_done"] == 5
     assert result["summary"]["accuracy_mean"] == pytest.approx(2 / 3)
     assert result["pooled"]["count"] == len(EXAMPLES)
     assert result["pooled"]["per_intent"]["login_failure"]["f1"] == 1.0
+    assert result["notes"] == []
 
 
-def test_cross_validate_stops_when_time_runs_out(tmp_path):
-    calls = iter([True, True, False])
-    result = cross_validate(EXAMPLES, [], tmp_path / "c.yml", lambda c, n, name: tmp_path / name,
-                            lambda m, test: [Prediction(e.text, e.intent, e.intent) for e in test],
-                            folds=5, has_time_for_another=lambda: next(calls), workdir=tmp_path)
-    assert result["summary"]["folds_done"] == 2
-    assert "fold 3 of 5" in result["notes"][0]
-
-
-def test_failed_fold_is_noted(tmp_path):
-    result = cross_validate(EXAMPLES, [], tmp_path / "c.yml", lambda c, n, name: None,
-                            lambda m, test: [], folds=2, workdir=tmp_path)
-    assert result["summary"]["folds_done"] == 0
-    assert len(result["notes"]) == 2
+def test_aggregate_notes_missing_folds():
+    predictions = fold_predictions()
+    del predictions["fold3"]
+    result = aggregate(predictions, folds=5)
+    assert result["summary"]["folds_done"] == 4
+    assert "1 of 5" in result["notes"][0]
+    assert aggregate({}, folds=5)["summary"]["folds_done"] == 0
 
 
 def test_summarise_folds():

@@ -86,3 +86,35 @@ def test_report_serialises_to_plain_data():
     data = evaluate(PREDICTIONS, "m", "d").as_dict()
     assert data["per_intent"]["login_failure"]["support"] == 3
     assert data["worst"][0]["text"] == "greet->login_failure"
+
+
+def test_macro_f1_of_matches_evaluate():
+    report = evaluate(PREDICTIONS, "m", "d")
+    from bench.metrics import macro_f1_of
+
+    assert macro_f1_of([p.expected for p in PREDICTIONS], [p.predicted for p in PREDICTIONS]) == \
+        pytest.approx(report.macro_f1)
+
+
+def test_paired_bootstrap_of_identical_models_is_zero():
+    from bench.metrics import paired_bootstrap
+
+    result = paired_bootstrap(PREDICTIONS, PREDICTIONS, resamples=200)
+    assert result["difference"] == result["low"] == result["high"] == 0.0
+
+
+def test_paired_bootstrap_interval_contains_the_difference():
+    from bench.metrics import paired_bootstrap
+
+    good = [p("login_failure", "login_failure", text=f"t{i}") for i in range(20)]
+    bad = [p("login_failure", "greet" if i % 4 == 0 else "login_failure", text=f"t{i}") for i in range(20)]
+    result = paired_bootstrap(good, bad, resamples=300)
+    assert result["low"] <= result["difference"] <= result["high"]
+    assert result["difference"] > 0
+
+
+def test_paired_bootstrap_needs_the_same_messages():
+    from bench.metrics import paired_bootstrap
+
+    with pytest.raises(ValueError):
+        paired_bootstrap(PREDICTIONS, PREDICTIONS[:-1])

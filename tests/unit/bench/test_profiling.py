@@ -24,8 +24,9 @@ def test_summarise_shares():
     summary = summarise(parse_collapsed(RAW))
     assert summary["samples"] == 10
     categories = summary["categories"]
-    assert categories["SQLAlchemy"] == pytest.approx(0.6)
-    assert categories["TensorFlow"] == pytest.approx(0.3)
+    assert categories["SQLAlchemy / SQLite"] == pytest.approx(0.6)
+    assert categories["tracker store: retrieve (SQL + events → tracker)"] == pytest.approx(0.6)
+    assert categories["TensorFlow (DIET, TED)"] == pytest.approx(0.3)
     assert categories["NLU (parse_message)"] == pytest.approx(0.3)
     assert summary["top_self"][0] == ("execute (sqlalchemy/engine/base.py:1)", pytest.approx(0.6))
 

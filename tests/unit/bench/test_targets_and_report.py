@@ -55,9 +55,14 @@ RESULTS = {
     "crossval": {"folds": 5, "per_fold": [{"accuracy": 0.9, "macro_f1": 0.95}] * 5,
                  "summary": {"folds_done": 5, "accuracy_mean": 0.9, "accuracy_std": 0.0,
                              "macro_f1_mean": 0.95, "macro_f1_std": 0.0},
-                 "train_s": [100.0] * 5, "notes": [], "epochs_note": " (its own epochs)"},
-    "profile": {"seconds": 15, "samples": 1000, "categories": {"tracker store: load": 0.4, "TensorFlow": 0.2},
-                "top_self": [["retrieve (rasa/core/tracker_store.py:1)", 0.1]]},
+                 "train_s": [100.0] * 5, "notes": [], "epochs": 30},
+    "comparison": {"hard": {"baseline": "tfidf_logreg", "difference": 0.15, "low": 0.05, "high": 0.25,
+                            "resamples": 1000}},
+    "profile": {"seconds": 15,
+                "rasa": {"samples": 1000, "categories": {"tracker store: load": 0.4, "TensorFlow": 0.2},
+                         "top_self": [["retrieve (rasa/core/tracker_store.py:1)", 0.1]]},
+                "actions": {"samples": 300, "categories": {"knowledge base (action server)": 0.5},
+                            "top_self": [["search (knowledge/search.py:1)", 0.2]]}},
 }
 
 
@@ -73,6 +78,7 @@ def test_targets_met_and_missed_with_margins():
     assert p99.margin.startswith("+724 ms")
     hard = rows[1]
     assert "tfidf_logreg" in hard.measured
+    assert "[+0.050, +0.250]" in hard.measured
 
 
 def test_hard_target_compares_with_the_best_baseline():
@@ -105,6 +111,7 @@ def test_report_has_headline_first_and_every_section():
     assert "![latency percentiles](latency.png)" in text
     assert "UnsupportedLanguageError" in text
     assert "error: RuntimeError: boom" in text
+    assert "tracker store: load 40%" in text and "search (knowledge/search.py:1)" in text
 
 
 def test_ratios_use_the_mean_reference():
