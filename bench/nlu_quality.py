@@ -1,7 +1,9 @@
-"""Evaluating a trained Rasa model on labelled YAML, in-process.
+"""Evaluating a trained Rasa model on labelled YAML: in-process, or through a running server.
 
-The model is loaded with ``rasa.core.agent.Agent.load`` and every message goes through
-``agent.parse_message`` — the same NLU graph the server runs. As in ``rasa test nlu`` (and the
+In-process, the model is loaded with ``rasa.core.agent.Agent.load`` and every message goes
+through ``agent.parse_message``; through a server, every message goes to ``POST /model/parse``
+(the same ``parse_message`` behind HTTP — the bench uses this when the servers are up anyway,
+which saves loading the model a second time). As in ``rasa test nlu`` (and the
 ``make test`` gate), a ``nlu_fallback`` answer of the FallbackClassifier is undone to score the
 intent DIET chose; the fallback itself is kept in :attr:`Prediction.fallback` for the
 "as deployed" accuracy.
@@ -80,3 +82,24 @@ def predict_many(model: Path, datasets: Dict[str, Sequence[Example]]):
     for name, examples in datasets.items():
         predictions[name], times[name] = predict(agent, examples)
     return predictions, times, load_s
+
+
+async def _parse_http_async(rasa_url: str, examples: Sequence[Example]) -> Tuple[List[Prediction], List[float]]:
+    import aiohttp
+
+    predictions, times = [], []
+    timeout = aiohttp.ClientTimeout(total=120, connect=5)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for example in examples:
+            started = time.perf_counter()
+            async with session.post(f"{rasa_url}/model/parse", json={"text": example.text}) as response:
+                response.raise_for_status()
+                parsed = await response.json()
+            times.append(time.perf_counter() - started)
+            predictions.append(prediction_of(example, parsed))
+    return predictions, times
+
+
+def predict_http(rasa_url: str, examples: Sequence[Example]) -> Tuple[List[Prediction], List[float]]:
+    """Predictions through a running Rasa server's ``/model/parse``, one request at a time."""
+    return asyncio.run(_parse_http_async(rasa_url, examples))

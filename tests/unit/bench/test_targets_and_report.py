@@ -88,6 +88,13 @@ def test_hard_target_compares_with_the_best_baseline():
     assert check(worse)[1].met is False
 
 
+def test_hard_target_says_when_it_cannot_be_reached():
+    results = copy.deepcopy(RESULTS)
+    results["quality"]["hard"]["tfidf_logreg"] = quality(0.85, "tfidf_logreg", "hard")  # F1 ≈ 0.92
+    row = check(results)[1]
+    assert row.met is False and "unreachable" in row.margin
+
+
 def test_missing_measurements_are_reported_as_not_measured():
     rows = check({"run": {}})
     assert all(r.met is None for r in rows)
@@ -103,6 +110,8 @@ def test_rss_target_uses_decimal_gigabytes():
 def test_report_has_headline_first_and_every_section():
     text = render_markdown(RESULTS, {"latency": "latency.png", "confusion_hard": "confusion_hard.png"})
     assert text.index("## Headline") < text.index("## Run and machine")
+    assert text.index("## Missed targets") < text.index("## Run and machine")
+    assert "turns/s" in text.split("## Missed targets")[1].split("## Run and machine")[0]
     for heading in ("## Understanding quality", "## Baselines", "## Cross-validation", "## Speed",
                     "## Memory, start-up, training", "## TensorFlow thread settings",
                     "### What limits the full turn"):
