@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -357,6 +358,19 @@ class Run:
             profile[name] = {**profiling.summarise(profiling.parse_collapsed(output.read_text(encoding="utf-8"))),
                              "raw": output.name}
         self.results["profile"] = profile
+        self._schema_cost()
+
+    def _schema_cost(self) -> None:
+        """Time Rasa's per-action jsonschema validation (bench/schema_cost.py, in a child)."""
+        from bench.procs import child_env
+
+        result = subprocess.run([sys.executable, "-m", "bench.schema_cost"], cwd=PROJECT_ROOT,
+                                env=child_env(), capture_output=True, text=True, timeout=180)
+        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+        if result.returncode != 0 or not lines:
+            self.note(f"bench.schema_cost failed: {result.stderr.strip()[-300:]}")
+            return
+        self.results["schema_cost"] = json.loads(lines[-1])
 
     def phase_tf_threads(self) -> None:
         from bench.tf_threads import SETTINGS, measure_setting
@@ -539,6 +553,7 @@ class Run:
         from bench import report
 
         self.options.out.mkdir(parents=True, exist_ok=True)
+        _clear_outputs(self.options.out)
         for variable in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
             if os.environ.pop(variable, None) is not None:
                 self.note(f"{variable} was set in the environment and removed (tf_threads sets it per run)")
@@ -549,8 +564,11 @@ class Run:
         if self.options.model is not None and "train" in self.options.phases:
             self.options.phases.remove("train")
             self.results["run"]["skipped"].append("train: --model given, `rasa train` not timed")
-        for name in RUNNABLE:
-            self.phase(name, getattr(self, f"phase_{name}"))
+        try:
+            for name in RUNNABLE:
+                self.phase(name, getattr(self, f"phase_{name}"))
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)  # models, caches, var dirs: GBs
         self.compare()
         self.results["calibration"]["end"] = calibrate.measure()
         self.results["machine"]["load_average_at_end"] = machine.load_average()
@@ -561,6 +579,15 @@ class Run:
         path = self.options.out / "report.md"
         path.write_text(report.render_markdown(self.results, images), encoding="utf-8")
         return path
+
+
+def _clear_outputs(out: Path) -> None:
+    """Remove what an earlier run wrote to ``out`` (only the bench's own file kinds)."""
+    for pattern in ("report.md", "results.json", "*.png", "predictions-*.json", "keywords.json",
+                    "profile-*.txt"):
+        for path in out.glob(pattern):
+            path.unlink()
+    shutil.rmtree(out / "logs", ignore_errors=True)
 
 
 def _summary(load) -> Optional[Dict[str, Any]]:

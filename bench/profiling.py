@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 # Inclusive categories: a sample counts for a category when any frame of its stack matches.
+# py-spy writes frames as "function (path/to/file.py:line)".
 CATEGORIES: Tuple[Tuple[str, str], ...] = (
     ("TensorFlow (DIET, TED)", r"tensorflow"),
     ("policy prediction (rules, memoisation, TED)", r"\b(predict_action_probabilities|_predict_next_action|predict_next_action|_predict_next_action_with_probabilities)\b"),
@@ -30,8 +31,9 @@ CATEGORIES: Tuple[Tuple[str, str], ...] = (
     ("jsonschema validation", r"jsonschema"),
     ("HTTP to the action server (aiohttp client)", r"aiohttp/client|\brequest \(rasa/utils/endpoints"),
     ("deepcopy", r"\bdeepcopy\b"),
-    ("knowledge base (action server)", r"knowledge/"),
-    ("actions (action server)", r"actions/"),
+    ("project actions (actions/)", r"\(actions/"),
+    ("knowledge base (knowledge/)", r"\(knowledge/"),
+    ("invoice system (bot/invoices/)", r"\(bot/invoices/"),
 )
 
 
@@ -48,7 +50,7 @@ def start_recording(pid: int, seconds: int, output: Path) -> subprocess.Popen:  
     output.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
         [py_spy(), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "100",
-         "--format", "raw", "--output", str(output), "--nonblocking"],
+         "--format", "raw", "--output", str(output)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 

@@ -161,6 +161,7 @@ def _turn_limits(results: Dict[str, Any]) -> List[str]:
             f"waits for the 7 others (queueing); the target needs well over {needed:.0f} turns/s, "
             f"{needed / eight['per_second']:.1f}× what was measured.")
     shares = ((results.get("profile") or {}).get("rasa") or {}).get("categories") or {}
+    cost = results.get("schema_cost")
 
     def pct(key: str) -> Optional[str]:
         value = next((v for k, v in shares.items() if k.startswith(key)), None)
@@ -181,7 +182,14 @@ def _turn_limits(results: Dict[str, Any]) -> List[str]:
         "with SQL every turn loads the conversation's events, rebuilds the tracker, and saves and "
         "commits; a Redis tracker store (or PostgreSQL on a real disk) and short sessions cut it.",
         f"  - jsonschema{share(('jsonschema', 'validation'))}: Rasa validates every action-server "
-        "response against a JSON schema; fewer custom actions per turn means fewer validations.",
+        "response with `jsonschema.validate`, which first re-checks the schema itself against its "
+        "metaschema on every call"
+        + (f" — {cost['validate_ms']:.1f} ms per custom action here, against "
+           f"{cost['prebuilt_validator_ms']:.1f} ms with a validator built once (jsonschema "
+           f"{cost['jsonschema']}, bench/schema_cost.py, measured in this run)" if cost else "")
+        + ". Replacing `RemoteAction._validate_action_result` with a cached validator (a few lines "
+        "in a module the Rasa server imports, e.g. next to the custom channels) removes most of it; "
+        "fewer custom actions per turn means fewer validations.",
         "  - one Sanic worker uses one core; with `LOCK_STORE_TYPE=redis`, `SANIC_WORKERS=2` lets "
         "the Rasa server use both (shared with the action server and the load generator here).",
     ]
@@ -464,6 +472,14 @@ def limits_paragraph(results: Dict[str, Any]) -> List[str]:
             f"{sampled['samples'] / (100 * (profile.get('seconds') or 1)):.0%} of one core busy); share of "
             "samples whose stack is inside: "
             + "; ".join(f"{k} {v:.0%}" for k, v in sorted(categories.items(), key=lambda kv: -kv[1])) + ".")
+    cost = results.get("schema_cost")
+    if cost:
+        lines.append(
+            f"- Rasa checks each action-server response with `jsonschema.validate` (jsonschema "
+            f"{cost['jsonschema']}): {cost['validate_ms']:.1f} ms per call on a typical response of this "
+            f"project, against {cost['prebuilt_validator_ms']:.1f} ms with a validator built once "
+            "(bench/schema_cost.py) — the difference is the schema being re-checked against its "
+            "metaschema on every call.")
     for name, label in (("rasa", "Rasa server"), ("actions", "action server")):
         sampled = profile.get(name) or {}
         if sampled.get("top_self"):
