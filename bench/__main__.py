@@ -34,9 +34,11 @@ from bench import HARD_FILE, HELDOUT_FILE, PROJECT_ROOT, RESULTS_DIR, TRAINING_N
 from bench import calibrate, machine  # noqa: E402
 
 PHASES = ("train", "quality", "baselines", "latency", "tf_threads", "profile", "rasa_init", "crossval")
+# Not in a default run (it costs another server start): what the jsonschema optimisation gives.
+OPTIONAL_PHASES = ("whatif",)
 # "profile" runs inside "latency" (it needs the running stack); "rasa_init" and "crossval" are
 # NLU trainings that run together, two at a time, in the "trainings" step.
-RUNNABLE = ("train", "baselines", "latency", "quality", "tf_threads", "trainings")
+RUNNABLE = ("train", "baselines", "latency", "quality", "whatif", "tf_threads", "trainings")
 
 log = logging.getLogger("bench")
 
@@ -87,7 +89,8 @@ def options_from(argv: Optional[List[str]]) -> Options:
                         help="global time budget (default 17, quick 10)")
     parser.add_argument("--model", type=Path, default=None,
                         help="benchmark this model archive instead of training one (no train timing)")
-    parser.add_argument("--only", default="", help=f"comma-separated phases among {','.join(PHASES)}")
+    parser.add_argument("--only", default="", help=f"comma-separated phases among {','.join(PHASES)} "
+                        f"(and the optional {','.join(OPTIONAL_PHASES)}, which only runs when named)")
     parser.add_argument("--skip", default="", help="comma-separated phases to leave out")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--cv-epochs", type=int, default=DEFAULT_CV_EPOCHS,
@@ -100,7 +103,7 @@ def options_from(argv: Optional[List[str]]) -> Options:
     args = parser.parse_args(argv)
     skip = [p for p in args.skip.split(",") if p]
     phases = [p for p in (args.only.split(",") if args.only else PHASES) if p]
-    unknown = (set(phases) | set(skip)) - set(PHASES)
+    unknown = (set(phases) | set(skip)) - set(PHASES) - set(OPTIONAL_PHASES)
     if unknown:
         parser.error(f"unknown phases: {sorted(unknown)}")
     phases = [p for p in phases if p not in skip]
@@ -129,9 +132,9 @@ DEFAULT_BASELINE_EPOCHS = 30  # Rasa's default pipeline: 100
 
 # Estimated seconds per step on 2 cores (used only to skip what no longer fits).
 ESTIMATES = {"train": 240, "quality": 60, "baselines": 30, "latency": 150, "tf_threads": 150,
-             "trainings": 400}
+             "trainings": 400, "whatif": 90}
 QUICK_ESTIMATES = {"train": 90, "quality": 40, "baselines": 20, "latency": 80, "tf_threads": 150,
-                   "trainings": 120}
+                   "trainings": 120, "whatif": 60}
 REPORT_RESERVE_S = 30
 
 
@@ -371,6 +374,30 @@ class Run:
             self.note(f"bench.schema_cost failed: {result.stderr.strip()[-300:]}")
             return
         self.results["schema_cost"] = json.loads(lines[-1])
+
+    def phase_whatif(self) -> None:
+        """Full turns at 1 and 8 conversations with Rasa's jsonschema check done by a validator
+        built once (bench/rasa_whatif.py), on a fresh stack, same loops as the latency phase."""
+        from bench import latency
+
+        heldout, _, _ = self.data()
+        o = self.options
+        stack = latency.TimedStack(var_dir=self.workdir / "var-whatif", model=self._require_model(),
+                                   name="bench-whatif")
+        stack.endpoints = self._endpoints()
+        stack.reentrant_services_lock = self._services_lock_fix()
+        stack.rasa_module = "bench.rasa_whatif"
+        stack.start()
+        try:
+            latency.warm_up(stack.rasa_url, [e.text for e in heldout])
+            turns = {}
+            for concurrency in (1, 8):
+                turns[str(concurrency)] = _summary(latency.run(latency.conversation_load(
+                    stack.rasa_url, concurrency, o.turn_count, o.turn_seconds)))
+            self.results["whatif"] = {"change": "RemoteAction._validate_action_result with a "
+                                                "jsonschema validator built once", "turns": turns}
+        finally:
+            stack.stop()
 
     def phase_tf_threads(self) -> None:
         from bench.tf_threads import SETTINGS, measure_setting

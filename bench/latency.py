@@ -83,6 +83,7 @@ class TimedStack(Stack):
     startup_s: Dict[str, float]
     endpoints: Optional[Path] = None
     reentrant_services_lock: bool = False  # bench/action_server.py
+    rasa_module: str = "rasa"  # "bench.rasa_whatif" for the optional what-if
 
     def start(self) -> "TimedStack":
         from bot.launcher import Supervisor, action_server_command, rasa_server_command
@@ -104,6 +105,8 @@ class TimedStack(Stack):
             started = time.monotonic()
             command = rasa_server_command(Path(self.model), self.rasa_port,
                                           **({"endpoints": self.endpoints} if self.endpoints else {}))
+            if self.rasa_module != "rasa":
+                command[command.index("rasa")] = self.rasa_module  # [python, -m, rasa, run, ...]
             supervisor.start("rasa", command, f"{self.rasa_url}/", 300)
             self.startup_s["rasa"] = time.monotonic() - started
         except Exception:

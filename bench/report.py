@@ -490,6 +490,28 @@ def limits_paragraph(results: Dict[str, Any]) -> List[str]:
     return lines
 
 
+def whatif_section(results: Dict[str, Any]) -> List[str]:
+    """The optional what-if run next to the measured turns."""
+    whatif = results.get("whatif")
+    if not whatif:
+        return []
+    measured = (results.get("latency") or {}).get("turns") or {}
+    lines = ["## What if: " + whatif.get("change", ""), "",
+             "An optional run (`--only ...,whatif`) on a fresh stack whose Rasa server is started "
+             "through bench/rasa_whatif.py; the project's code is unchanged.", ""]
+    rows = []
+    for concurrency in ("1", "8"):
+        before, after = measured.get(concurrency), (whatif.get("turns") or {}).get(concurrency)
+        if before and after:
+            rows.append((f"{concurrency} conversation(s)", ms(before["p50_ms"]), ms(after["p50_ms"]),
+                         ms(before["p99_ms"]), ms(after["p99_ms"]), fmt(before["per_second"], 1),
+                         fmt(after["per_second"], 1)))
+    lines += table(["full turn", "p50 ms as is", "p50 ms what-if", "p99 ms as is", "p99 ms what-if",
+                    "turns/s as is", "turns/s what-if"], rows)
+    lines.append("")
+    return lines
+
+
 def resources_section(results: Dict[str, Any]) -> List[str]:
     memory = results.get("memory") or {}
     startup = results.get("startup") or {}
@@ -556,7 +578,7 @@ def render_markdown(results: Dict[str, Any], images: Optional[Dict[str, str]] = 
     for section in (headline(results), misses_section(results), run_section(results),
                     quality_section(results, images),
                     baselines_section(results), crossval_section(results),
-                    speed_section(results, images), resources_section(results),
+                    speed_section(results, images), whatif_section(results), resources_section(results),
                     tf_threads_section(results)):
         lines += section
     skipped = (results.get("run") or {}).get("skipped") or []

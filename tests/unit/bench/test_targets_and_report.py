@@ -125,6 +125,14 @@ def test_report_has_headline_first_and_every_section():
     assert "tracker store: load 40%" in text and "search (knowledge/search.py:1)" in text
 
 
+def test_whatif_section_compares_with_the_measured_turns():
+    results = copy.deepcopy(RESULTS)
+    results["whatif"] = {"change": "cached validator", "turns": {"1": summary(10, 20, 90), "8": summary(60, 120, 100)}}
+    text = render_markdown(results)
+    assert "## What if: cached validator" in text
+    assert "| 8 conversation(s) | 250 | 60.0 | 874 | 120 | 30.0 | 100.0 |" in text
+
+
 def test_ratios_use_the_mean_reference():
     text = render_markdown(RESULTS)
     # turn p99 at 8: 874 ms ÷ 110 ms reference
