@@ -100,7 +100,9 @@ def proxied(servers, loop_thread) -> Iterator[tuple]:
         proxy.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API holds this thread's event loop while it runs, which
+# would break async tests collected after the browser tests in the same pytest run.
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
