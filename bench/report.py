@@ -367,7 +367,7 @@ def crossval_section(results: Dict[str, Any]) -> List[str]:
         "pipeline with Rasa's training function (bench/worker.py)"
         + (f", **DIET epochs reduced from config.yml's to {epochs}** to fit the time budget"
            if isinstance(epochs, int) else " with config.yml's own epochs")
-        + ", and scored on its held-out fifth.")
+        + ", and scored on the fold it did not see.")
     lines.append("")
     per_fold = cv.get("per_fold") or []
     if per_fold:
