@@ -45,6 +45,10 @@ LOGIN_SCRIPT = (
 )
 SCRIPTS = (INVOICE_SCRIPT, LOGIN_SCRIPT)
 
+# rasa-sdk 3.6 binds the action server to $SANIC_HOST, 0.0.0.0 by default (it has no
+# --interface option); the bench keeps everything on the loopback interface.
+LOOPBACK_ENV = {"SANIC_HOST": "127.0.0.1"}
+
 
 def endpoints_file(workdir: Path, source: Optional[Path] = None) -> Tuple[Path, Optional[str]]:
     """The endpoints file the bench starts Rasa with, and a note if it is not the project's.

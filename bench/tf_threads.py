@@ -65,7 +65,7 @@ def measure_setting(setting: Setting, model: Path, var_dir: Path, texts: Sequenc
                     workload: Workload, endpoints: Optional[Path] = None,
                     reentrant_services_lock: bool = False) -> Dict[str, object]:
     """Start a fresh stack with ``setting``, warm it, measure, stop it."""
-    stack = latency.TimedStack(var_dir=var_dir, env=setting.env(), model=model,
+    stack = latency.TimedStack(var_dir=var_dir, env={**latency.LOOPBACK_ENV, **setting.env()}, model=model,
                                name=f"bench-tf-{setting.name.replace('/', '-')}")
     stack.endpoints = endpoints
     stack.reentrant_services_lock = reentrant_services_lock
