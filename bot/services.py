@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Optional
 
 from bot.settings import Settings
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # builders call other accessors
 _instances: Dict[str, Any] = {}
 
 
