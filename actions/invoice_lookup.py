@@ -20,6 +20,21 @@ from bot.invoices.base import InvoiceSystemUnavailable
 MAX_ATTEMPTS = 2
 
 
+def answers_since_form_started(tracker: Tracker) -> int:
+    """User messages since ``invoice_form`` was activated, the current one included.
+
+    Counting events (not incrementing a slot) keeps validation idempotent: Rasa may run the
+    validation action more than once for one user message.
+    """
+    answers = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == "invoice_form":
+            return answers
+        if event.get("event") == "user":
+            answers += 1
+    return 0  # no activation in the history (tests, or a form started by hand)
+
+
 class ValidateInvoiceForm(FormValidationAction):
     """Validates the invoice number; re-asks politely, gives up after two failed tries."""
 
@@ -55,7 +70,9 @@ class ValidateInvoiceForm(FormValidationAction):
         if number:
             return {"invoice_number": number}
 
-        attempts = (tracker.get_slot("invoice_number_attempts") or 0) + 1
+        attempts = answers_since_form_started(tracker) or (
+            int(tracker.get_slot("invoice_number_attempts") or 0) + 1
+        )
         if attempts >= MAX_ATTEMPTS:
             dispatcher.utter_message(response="utter_invoice_number_skipped")
         elif reason == "wrong_length":
