@@ -20,7 +20,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.logmask import install as _mask_personal_data_in_logs
+
 EMPTY_MESSAGE_INTENT = "empty_message"
+
+# Imported when the Rasa server loads the model: from then on its logs are masked too.
+_mask_personal_data_in_logs()
 
 
 def has_words(text: str) -> bool:
