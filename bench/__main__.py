@@ -157,6 +157,7 @@ class Run:
         self.model: Optional[Path] = options.model
         self._heldout = self._hard = self._train = None
         self.predictions: Dict[str, Dict[str, list]] = {}  # dataset → model → predictions
+        self.interrupted = False
 
     # ------------------------------------------------------------- plumbing
 
@@ -596,6 +597,9 @@ class Run:
         try:
             for name in RUNNABLE:
                 self.phase(name, getattr(self, f"phase_{name}"))
+        except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: report what was measured
+            self.interrupted = True
+            self.note(f"interrupted ({interrupt or 'Ctrl-C'}): the phases after this point did not run")
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)  # models, caches, var dirs: GBs
         self.compare()
@@ -654,10 +658,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench %(message)s", datefmt="%H:%M:%S")
     options = options_from(argv)
-    path = Run(options).execute()
+    run = Run(options)
+    path = run.execute()
     print(f"report: {path}")
-    print(path.read_text(encoding="utf-8").split("## Run and machine")[0])
-    return 0
+    print(path.read_text(encoding="utf-8").split("## Missed targets")[0].split("## Run and machine")[0])
+    return 130 if run.interrupted else 0
 
 
 if __name__ == "__main__":

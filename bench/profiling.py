@@ -65,11 +65,21 @@ def parse_collapsed(text: str) -> List[Tuple[List[str], int]]:
     return stacks
 
 
+# Leaf frames of threads that wait (py-spy's own idle detection misses threads parked in a
+# thread pool's queue or in the event loop's C code): not CPU time, left out of the shares.
+IDLE_LEAF = re.compile(
+    r"^(_worker \(concurrent/futures/thread\.py|serve \(sanic/server/runners\.py|"
+    r"select \(selectors\.py|wait \(threading\.py|run_forever \(asyncio/base_events\.py)"
+)
+
+
 def summarise(stacks: List[Tuple[List[str], int]], top: int = 12) -> Dict[str, object]:
-    """Sample shares per category (inclusive) and the top self-time frames."""
+    """Sample shares per category (inclusive) and the top self-time frames, over busy samples."""
+    idle = sum(count for frames, count in stacks if IDLE_LEAF.match(frames[-1]))
+    stacks = [(frames, count) for frames, count in stacks if not IDLE_LEAF.match(frames[-1])]
     total = sum(count for _, count in stacks)
     if not total:
-        return {"samples": 0, "categories": {}, "top_self": []}
+        return {"samples": 0, "idle_samples": idle, "categories": {}, "top_self": []}
     categories: Dict[str, float] = {}
     for name, pattern in CATEGORIES:
         regex = re.compile(pattern)
@@ -80,6 +90,7 @@ def summarise(stacks: List[Tuple[List[str], int]], top: int = 12) -> Dict[str, o
         self_time[frames[-1]] += count
     return {
         "samples": total,
+        "idle_samples": idle,
         "categories": categories,
         "top_self": [(frame, count / total) for frame, count in self_time.most_common(top)],
     }
