@@ -8,6 +8,9 @@ from playwright.sync_api import Locator, Page, expect
 STORAGE_SESSION_KEY = "fapiao-widget:session"
 
 
+REPLY_TIMEOUT_MS = 30_000
+
+
 class ChatWidget:
     """Drives the widget on a page the way a user does."""
 
@@ -63,9 +66,11 @@ class ChatWidget:
 
     def wait_for_reply(self, bot_count_before: int) -> None:
         """Wait until a new bot message arrived and the turn is over (typing indicator gone)."""
-        expect(self.bot_messages).not_to_have_count(bot_count_before)
-        expect(self.page.locator(".fw-typing")).to_be_hidden()
-        expect(self.page.locator(".fw-msg.fw-pending")).to_have_count(0)
+        # A first turn on a busy 2-core CI machine can take several seconds (the action server
+        # builds the knowledge base index on first use): wait like a patient user, not 5 s.
+        expect(self.bot_messages).not_to_have_count(bot_count_before, timeout=REPLY_TIMEOUT_MS)
+        expect(self.page.locator(".fw-typing")).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
+        expect(self.page.locator(".fw-msg.fw-pending")).to_have_count(0, timeout=REPLY_TIMEOUT_MS)
 
     def say(self, text: str) -> None:
         before = self.bot_messages.count()
