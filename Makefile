@@ -16,9 +16,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-# Python 3.10: on PATH, or installed under pyenv.
-PYTHON310 := $(shell command -v python3.10 2>/dev/null || \
-	ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -n 1)
+# Python 3.10: on PATH or under pyenv. Each candidate must really run (a pyenv shim for a
+# version that is not selected exists on PATH but fails).
+PYTHON310 := $(shell for p in python3.10 "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.10.*/bin/python; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
 	$(shell find bot/nlu bot/extraction -name '*.py' 2>/dev/null)
