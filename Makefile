@@ -40,7 +40,7 @@ $(STAMPS)/installed: pyproject.toml constraints.txt
 		echo "Install it, e.g. 'pyenv install 3.10', then run make again." >&2; exit 1; fi
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		rm -rf $(VENV) && $(PYTHON310) -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade "pip<25"
+	$(PY) -m pip install --quiet --upgrade "pip<25" setuptools==70.3.0 wheel==0.45.1
 	$(PY) -m pip install --quiet -c constraints.txt --no-build-isolation -e ".[dev]"
 	@mkdir -p $(STAMPS) && touch $@
 
