@@ -76,7 +76,7 @@ test: install train widget browser
 	$(RASA) test core --stories tests --model $(MODEL) --out results/core --fail-on-prediction-errors --no-plot
 	$(PY) -m pytest tests/e2e tests/channels tests/browser -q
 
-bench: install train widget browser
+bench: install
 	$(PY) -m bench
 
 clean:
