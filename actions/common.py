@@ -6,14 +6,10 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-PROBLEMS = (
-    "login_failure",
-    "invoice_missing",
-    "issuance_failure",
-    "query_empty",
-    "upload_failure",
-    "system_outage",
-)
+from knowledge.types import PROBLEM_KEYS
+
+#: The six problem intents (a contract shared with the knowledge base).
+PROBLEMS = PROBLEM_KEYS
 
 #: Slots whose values describe the user's case; they go into a ticket.
 DETAIL_SLOTS = (

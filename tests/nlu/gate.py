@@ -13,14 +13,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
-PROBLEM_INTENTS = (
-    "login_failure",
-    "invoice_missing",
-    "issuance_failure",
-    "query_empty",
-    "upload_failure",
-    "system_outage",
-)
+from knowledge.types import PROBLEM_KEYS as PROBLEM_INTENTS
 
 
 def problem_macro_f1(report: Dict[str, Dict]) -> float:
