@@ -1,7 +1,7 @@
 """SQLAlchemy models of the knowledge base (own declarative base, tables prefixed ``kb_``).
 
 The application database is shared with the runtime (tickets, feedback), hence the prefix.
-Every content row carries ``content_hash`` (SHA-256 of its normalised spec) so that the loader
+Every content row carries ``content_hash`` (SHA-256 of its validated spec) so that the loader
 can tell unchanged, changed, added and removed content apart.
 """
 from __future__ import annotations

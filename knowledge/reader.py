@@ -1,8 +1,10 @@
 """Reading and validating the YAML content (no database).
 
 Files are parsed with a YAML loader that keeps datetimes as text (the schema parses them and
-insists on a UTC offset) and rejects duplicate keys; every string is NFKC-normalised; each
-document is validated by `knowledge.schema`, then the documents are checked against each other.
+insists on a UTC offset) and rejects duplicate keys; field names are NFKC-normalised, values are
+kept as written (the schema normalises ids and vocabulary values, search normalises what it
+indexes, and text users see keeps its full-width punctuation); each document is validated by
+`knowledge.schema`, then the documents are checked against each other.
 """
 from __future__ import annotations
 
@@ -61,14 +63,17 @@ _ContentYamlLoader.yaml_implicit_resolvers = {
 }
 
 
-def normalize(value: Any) -> Any:
-    """NFKC-normalise every string in a parsed YAML document (keys included)."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFKC", value)
+def normalize_keys(value: Any) -> Any:
+    """NFKC-normalise the mapping keys (field names) of a parsed YAML document.
+
+    Values are left as written: NFKC would turn the full-width ``，：？！（）`` of the Chinese
+    text into ASCII in what users see.
+    """
     if isinstance(value, list):
-        return [normalize(v) for v in value]
+        return [normalize_keys(v) for v in value]
     if isinstance(value, dict):
-        return {normalize(k): normalize(v) for k, v in value.items()}
+        return {(unicodedata.normalize("NFKC", k) if isinstance(k, str) else k): normalize_keys(v)
+                for k, v in value.items()}
     return value
 
 
@@ -78,7 +83,7 @@ def _parse(path: Path) -> Tuple[Any, List[str]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"{path.name}:(document): cannot read: {exc}"]
     try:
-        return normalize(yaml.load(text, Loader=_ContentYamlLoader)), []
+        return normalize_keys(yaml.load(text, Loader=_ContentYamlLoader)), []
     except _DuplicateKey as exc:
         return None, [f"{path.name}:{exc.key}: duplicate key (line {exc.line})"]
     except yaml.YAMLError as exc:
@@ -88,7 +93,7 @@ def _parse(path: Path) -> Tuple[Any, List[str]]:
 
 
 def read_document(path: PathLike) -> Any:
-    """Parse one content file as the loader does (NFKC-normalised, datetimes kept as text).
+    """Parse one content file as the loader does (field names NFKC-normalised, datetimes kept as text).
 
     Raises:
         ContentError: If the file cannot be read or parsed.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import threading
-import unicodedata
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, List, Optional, Sequence
@@ -55,10 +54,6 @@ def _aware(value: datetime) -> datetime:
 
 def _cst(value: Optional[datetime]) -> Optional[datetime]:
     return None if value is None else value.astimezone(CST)
-
-
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 class KnowledgeBase:
@@ -244,7 +239,8 @@ class KnowledgeBase:
             InvalidAnnouncement: For empty text, an unknown kind or problem key, an end not
                 after the start, or an id already in use.
         """
-        title, message, affects = _nfkc(title or ""), _nfkc(message or ""), list(dict.fromkeys(affects))
+        # Shown to users as written (full-width punctuation kept), like the YAML content.
+        title, message, affects = (title or "").strip(), (message or "").strip(), list(dict.fromkeys(affects))
         starts_at = _aware(starts_at or datetime.now(timezone.utc))
         ends_at = _aware(ends_at) if ends_at else None
         expected_recovery = _aware(expected_recovery) if expected_recovery else None

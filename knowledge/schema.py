@@ -1,13 +1,19 @@
 """Validation rules of the knowledge content, one function per kind of document.
 
-Each ``validate_*`` function takes the file name and the parsed (already NFKC-normalised)
-YAML document and returns ``(errors, spec)``: error messages shaped ``file:key: reason`` (the
-key is a path such as ``steps[2].if_not_helped``) and a cleaned plain-dict spec, which the
-loader hashes and stores. Checks that span documents live in `cross_check`.
+Each ``validate_*`` function takes the file name and the parsed YAML document (field names
+NFKC-normalised, values as written) and returns ``(errors, spec)``: error messages shaped
+``file:key: reason`` (the key is a path such as ``steps[2].if_not_helped``) and a cleaned
+plain-dict spec, which the loader hashes and stores. Checks that span documents live in
+`cross_check`.
+
+Machine values (ids, vocabulary words such as ``performed_by``, problem keys, datetimes) are
+NFKC-normalised, so ``ｌｏｇｉｎ_failure`` or full-width digits still read as meant; text users
+see is only stripped and keeps its full-width punctuation (search normalises on its own).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -31,6 +37,11 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 Spec = Dict[str, Any]
 Result = Tuple[List[str], Spec]
+
+
+def machine_value(value: Any) -> Any:
+    """An id or vocabulary value as compared: NFKC-normalised and stripped (other types as is)."""
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
 def has_chinese(text: str) -> bool:
@@ -117,7 +128,7 @@ class _Doc:
 
     def ident(self, data: dict, path: str, field: str, pattern: re.Pattern = ID_PATTERN) -> str:
         where = _join(path, field)
-        value = data.get(field)
+        value = machine_value(data.get(field))
         if value is None:
             self.error(where, "missing")
             return ""
@@ -204,8 +215,8 @@ def _checks(doc: _Doc, data: dict) -> List[Spec]:
         item = doc.mapping(item, where, ("id", "performed_by", "check", "description"))
         if item is None:
             continue
-        performer = item.get("performed_by")
-        name = item.get("check")
+        performer = machine_value(item.get("performed_by"))
+        name = machine_value(item.get("check"))
         if performer not in PERFORMERS:
             doc.error(f"{where}.performed_by", f"must be one of {', '.join(PERFORMERS)}: {performer!r}")
         elif performer == "assistant" and name not in ASSISTANT_CHECKS:
@@ -271,7 +282,7 @@ def validate_announcements(file: str, data: Any) -> Result:
         item = doc.mapping(item, where, fields)
         if item is None:
             continue
-        kind = item.get("kind")
+        kind = machine_value(item.get("kind"))
         if kind not in ANNOUNCEMENT_KINDS:
             doc.error(f"{where}.kind", f"must be one of {', '.join(ANNOUNCEMENT_KINDS)}: {kind!r}")
         times = {name: _datetime(doc, item, where, name) for name in ("starts_at", "ends_at", "expected_recovery")}
@@ -298,7 +309,7 @@ def _datetime(doc: _Doc, item: dict, where: str, name: str) -> Optional[datetime
         doc.error(f"{where}.{name}", "missing")
         return None
     try:
-        return parse_datetime(item[name])
+        return parse_datetime(machine_value(item[name]))
     except ValueError as exc:
         doc.error(f"{where}.{name}", str(exc))
         return None
@@ -309,6 +320,7 @@ def _affects(doc: _Doc, item: dict, where: str) -> List[str]:
     if not isinstance(value, list) or not value:
         doc.error(f"{where}.affects", "must be a non-empty list of problem keys")
         return []
+    value = [machine_value(key) for key in value]
     for i, key in enumerate(value):
         if key not in PROBLEM_KEYS:
             doc.error(f"{where}.affects[{i}]", f"unknown problem key {key!r}")
@@ -385,7 +397,8 @@ def validate_faq(file: str, data: Any) -> Result:
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"[\s?？!！,，。]", "", text).lower()
+    """A question as compared for repeats: NFKC (full-width = half-width), no punctuation."""
+    return re.sub(r"[\s?!,。]", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def cross_check(specs: Dict[str, Spec]) -> List[str]:

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from knowledge.errors import ContentError
@@ -152,15 +153,25 @@ def test_ended_content_announcement_stays_ended_while_unchanged(kb: KnowledgeBas
     assert kb.active_announcements(during) == []
 
 
-def test_content_is_nfkc_normalised(kb: KnowledgeBase, sessions, content_dir: Path):
+def test_text_users_see_is_kept_as_written(kb: KnowledgeBase, content_dir: Path):
+    written = yaml.safe_load((content_dir / "login_failure.yml").read_text(encoding="utf-8"))
+
+    steps = kb.problem("login_failure").steps
+
+    assert [s.instructions for s in steps] == [s["instructions"].strip() for s in written["steps"]]
+    assert "，" in steps[0].instructions  # NFKC would have made it ","
+
+
+def test_full_width_text_stays_full_width_and_ids_are_normalised(kb: KnowledgeBase, sessions, content_dir: Path):
     path = content_dir / "login_failure.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("title: 无法登录发票系统", "title: 无法登录发票系统（ＵＫｅｙ　１２３）"),
-                    encoding="utf-8")
+    text = text.replace("title: 无法登录发票系统", "title: 无法登录发票系统（ＵＫｅｙ：１２３）")
+    text = text.replace("key: login_failure", "key: ｌｏｇｉｎ_failure")  # typed with a full-width IME
+    path.write_text(text, encoding="utf-8")
 
     load(sessions, content_dir)
 
-    assert kb.problem("login_failure").title == "无法登录发票系统(UKey 123)"
+    assert kb.problem("login_failure").title == "无法登录发票系统（ＵＫｅｙ：１２３）"
 
 
 def test_load_creates_missing_tables(tmp_path: Path, content_dir: Path):

@@ -148,10 +148,10 @@ def test_console_announcement_without_affects_concerns_every_problem(kb: Knowled
         assert [a.id for a in kb.active_announcements(TODAY, key)] == [created.id]
 
 
-def test_console_announcement_is_nfkc_normalised(kb: KnowledgeBase):
-    created = kb.add_announcement("系统维护（临时）", "请稍候！", starts_at=TODAY)
+def test_console_announcement_keeps_its_punctuation(kb: KnowledgeBase):
+    created = kb.add_announcement("  系统维护（临时）", "请稍候！\n", starts_at=TODAY)
 
-    assert (created.title, created.message) == ("系统维护(临时)", "请稍候!")
+    assert (created.title, created.message) == ("系统维护（临时）", "请稍候！")
 
 
 @pytest.mark.parametrize("kwargs", [

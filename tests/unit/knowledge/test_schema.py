@@ -56,6 +56,11 @@ def _repeat_faq_question(data):
     data["entries"][1]["variants"].append(data["entries"][0]["question"])
 
 
+def _repeat_faq_question_in_ascii(data):
+    # "专票和普票有什么区别？" with "?": the same question for search, so still a repeat
+    data["entries"][1]["variants"].append(data["entries"][0]["question"].replace("？", "?"))
+
+
 def _too_many_steps(data):
     data["steps"] = data["steps"] + [dict(s, id=f"{s['id']}_again") for s in data["steps"]]
 
@@ -115,6 +120,8 @@ BROKEN = [
     pytest.param("faq.yml", _empty_faq_list, "faq.yml:entries: needs at least 12", id="too-few-faq"),
     pytest.param("faq.yml", _duplicate_faq_key, "faq.yml:entries[1].key: duplicate", id="duplicate-faq-key"),
     pytest.param("faq.yml", _repeat_faq_question, "faq.yml:entries[1].variants[", id="repeated-faq-question"),
+    pytest.param("faq.yml", _repeat_faq_question_in_ascii, "faq.yml:entries[1].variants[",
+                 id="repeated-faq-question-other-width"),
 ]
 
 

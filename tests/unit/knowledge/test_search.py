@@ -68,6 +68,22 @@ def test_full_width_text_is_normalised(shared_kb: KnowledgeBase):
     assert shared_kb.search("ＵＫｅｙ登录不上")[0].key == shared_kb.search("UKey登录不上")[0].key
 
 
+@pytest.mark.parametrize("full, half", [
+    ("专票和普票有什么区别？", "专票和普票有什么区别?"),
+    ("发票丢了，怎么办！", "发票丢了,怎么办!"),
+    ("税务ＵＫｅｙ（证书）过期：登录不上", "税务UKey(证书)过期:登录不上"),
+])
+def test_full_and_half_width_queries_find_the_same(shared_kb: KnowledgeBase, full, half):
+    assert shared_kb.search(full) == shared_kb.search(half)
+    assert shared_kb.search(full)[0].score >= GOOD_MATCH
+
+
+def test_hits_show_the_content_as_written(shared_kb: KnowledgeBase):
+    best = shared_kb.search("专票和普票有什么区别?")[0]  # ASCII "?" in the query
+
+    assert best.title == "专票和普票有什么区别？"  # the full-width "？" of faq.yml
+
+
 def test_hits_carry_the_answer_and_are_ranked(shared_kb: KnowledgeBase):
     hits = shared_kb.search("红字发票是啥", limit=5)
 
