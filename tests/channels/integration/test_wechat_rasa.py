@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from bot.feedback import FeedbackService
+from bot.storage import make_app_session_factory
 from tests.channels.accounts import OA_ACCOUNT
 from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import WeChatSimulator
@@ -90,6 +92,22 @@ async def test_numbered_button_reply_is_sent_as_the_payload(oa, user, tracker_of
     assert tracker_of(user).intents() == ["greet", "login_failure"]
     assert tracker_of(user).user_events()[-1]["text"] == "/login_failure"
     assert "第 1/" in step and HINT in step
+
+
+@pytest.mark.parametrize("channel", ["oa", "wecom"])
+async def test_typing_5_after_the_rating_question_stores_rating_5(request, channel, user, tracker_of, channel_stack):
+    """The rating buttons are numbered 【1】..【5】 here: "5" must mean 5 分 (not the fifth button)."""
+    sim = request.getfixturevalue(channel)
+    async with sim:
+        step = await sim.converse(sim.text(user, "发票一直上传失败"))
+        closing = await sim.converse(sim.text(user, choice(step, "已解决")))
+        assert HINT in closing and numbered_choices(closing)
+        await sim.converse(sim.text(user, "5"))
+    tracker = tracker_of(user)
+    assert tracker.user_events()[-1]["text"] == '/rate{"rating":"5"}'
+    assert tracker.responses()[-1] == "utter_rating_thanks"
+    feedback = FeedbackService(make_app_session_factory(f"sqlite:///{channel_stack.var_dir / 'app.db'}"))
+    assert feedback.for_conversation(user).latest_rating.rating == 5
 
 
 async def test_a_whole_troubleshooting_flow_ends_in_a_ticket(oa, user, tracker_of):

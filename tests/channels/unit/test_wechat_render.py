@@ -1,9 +1,15 @@
 """Bot messages → WeChat text, splitting, and the per-user button map."""
 
+import json
+
 import pytest
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
 
 from bot.channels.wechat.kv import MemoryStore
 from bot.channels.wechat.render import ButtonMemory, render_turn, split_utf8
+from bot.ratings import parse_rating
+from bot.settings import PROJECT_ROOT
 
 GREETING = [
     {"recipient_id": "u", "text": "您好，我是发票助手。"},
@@ -87,3 +93,49 @@ async def test_a_turn_without_buttons_clears_the_map():
     await memory.remember("u", render_turn(GREETING))
     await memory.remember("u", render_turn([{"text": "请输入发票号码"}]))
     assert await memory.resolve("u", "1") is None
+
+
+class DomainResponses:
+    """The domain's responses as Rasa renders them for one output channel."""
+
+    def __init__(self) -> None:
+        domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+        self._nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+        # A tracker always has every slot; with none, Rasa skips formatting and '{{' stays.
+        self._slots = {slot.name: slot.initial_value for slot in domain.slots}
+
+    def render(self, response: str, channel: str, **kwargs) -> dict:
+        return self._nlg.generate_from_slots(response, self._slots, channel, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def nlg() -> DomainResponses:
+    return DomainResponses()
+
+
+def _rating(payload: str) -> int:
+    intent, _, entities = payload.partition("{")
+    assert intent == "/rate"
+    return int(json.loads("{" + entities)["rating"])
+
+
+@pytest.mark.parametrize("channel", ["wechat", "wecom"])
+@pytest.mark.parametrize("typed, rating", [("1", 1), ("3", 3), ("5", 5), ("５", 5), ("【4】", 4)])
+async def test_typing_a_number_after_the_rating_question_gives_that_rating(nlg, channel, typed, rating):
+    """The closing turn as the channel renders it (action_close_problem): typing n means n 分."""
+    turn = render_turn([
+        nlg.render("utter_problem_solved", channel, tip="定期更新证书。"),
+        nlg.render("utter_ask_rating", channel),
+    ])
+    memory = ButtonMemory(MemoryStore(), channel)
+    await memory.remember("u", turn)
+
+    assert _rating(await memory.resolve("u", typed)) == rating
+
+
+@pytest.mark.parametrize("channel", ["wechat", "wecom"])
+def test_rating_button_titles_read_as_their_rating(nlg, channel):
+    """Typed titles go through NLU and `parse_rating`, which must agree with the payloads."""
+    buttons = nlg.render("utter_ask_rating", channel)["buttons"]
+
+    assert [parse_rating(b["title"]) for b in buttons] == [_rating(b["payload"]) for b in buttons]
