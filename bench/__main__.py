@@ -63,6 +63,7 @@ class Options:
     parse_seconds: float
     turn_count: int
     turn_seconds: float
+    paused_seconds: float  # the 8 conversations that pause between messages (PAUSE_S)
     tf_workload: Any
     profile_seconds: int
 
@@ -114,14 +115,14 @@ def options_from(argv: Optional[List[str]]) -> Options:
         return Options(
             quick=True, budget_s=60 * (args.budget_minutes or 10), epochs=2, cv_folds=2,
             cv_epochs=2, baseline_epochs=2,
-            parse_requests=60, parse_seconds=3, turn_count=80, turn_seconds=4,
+            parse_requests=60, parse_seconds=3, turn_count=80, turn_seconds=4, paused_seconds=6,
             tf_workload=Workload(parse_requests=30, parse_seconds=2, turns=40, turn_seconds=3),
             profile_seconds=5, **common,
         )
     return Options(
         quick=False, budget_s=60 * (args.budget_minutes or 18), epochs=None, cv_folds=5,
         cv_epochs=args.cv_epochs or None, baseline_epochs=args.baseline_epochs or None,
-        parse_requests=1000, parse_seconds=8, turn_count=3000, turn_seconds=12,
+        parse_requests=1000, parse_seconds=8, turn_count=3000, turn_seconds=12, paused_seconds=30,
         tf_workload=Workload(parse_requests=300, parse_seconds=4, turns=600, turn_seconds=8),
         profile_seconds=10, **common,
     )
@@ -131,6 +132,11 @@ def options_from(argv: Optional[List[str]]) -> Options:
 # DIET epochs by default; the report says so next to their figures.
 DEFAULT_CV_EPOCHS = 20  # config.yml: 60
 DEFAULT_BASELINE_EPOCHS = 20  # Rasa's default pipeline: 100
+
+# Seconds a user waits before each message in the "paused" 8-conversation run: reading a short
+# reply and clicking a button or typing a few characters. Real pauses are longer; shorter ones
+# are the stricter test.
+PAUSE_S = (1.0, 3.0)
 
 # Estimated seconds per step on 2 cores (used only to skip what no longer fits).
 ESTIMATES = {"train": 240, "quality": 60, "baselines": 30, "latency": 150, "tf_threads": 150,
@@ -292,9 +298,7 @@ class Run:
         texts = [e.text for e in heldout]
         o = self.options
         stack = latency.TimedStack(var_dir=self.workdir / "var-latency", model=self._require_model(),
-                                   env=latency.LOOPBACK_ENV, name="bench")
-        stack.endpoints = self._endpoints()
-        stack.reentrant_services_lock = self._services_lock_fix()
+                                   name="bench")
         stack.start()
         try:
             self.results["startup"] = dict(stack.startup_s)
@@ -317,6 +321,11 @@ class Run:
                                                              o.turn_count, o.turn_seconds))
                 results["turns"][str(concurrency)] = _summary(load)
                 errors += load.error_samples
+            # People read a reply and then click or type: the same 8 conversations with a pause.
+            load = latency.run(latency.conversation_load(stack.rasa_url, 8, o.turn_count, o.paused_seconds,
+                                                         pause_s=PAUSE_S))
+            results["turns_paused"] = {"8": _summary(load), "pause_s": list(PAUSE_S)}
+            errors += load.error_samples
             results["error_samples"] = errors[:10]
             self.results["latency"] = results
 
@@ -379,17 +388,15 @@ class Run:
         self.results["schema_cost"] = json.loads(lines[-1])
 
     def phase_whatif(self) -> None:
-        """Full turns at 1 and 8 conversations with Rasa's jsonschema check done by a validator
-        built once (bench/rasa_whatif.py), on a fresh stack, same loops as the latency phase."""
+        """Full turns at 1 and 8 conversations with the Rasa server started as plain
+        ``python -m rasa`` (without bot/rasa_server.py's changes), on a fresh stack, same loops
+        as the latency phase: what those changes give."""
         from bench import latency
 
         heldout, _, _ = self.data()
         o = self.options
         stack = latency.TimedStack(var_dir=self.workdir / "var-whatif", model=self._require_model(),
-                                   env=latency.LOOPBACK_ENV, name="bench-whatif")
-        stack.endpoints = self._endpoints()
-        stack.reentrant_services_lock = self._services_lock_fix()
-        stack.rasa_module = "bench.rasa_whatif"
+                                   name="bench-whatif", plain_rasa=True)
         stack.start()
         try:
             latency.warm_up(stack.rasa_url, [e.text for e in heldout])
@@ -397,8 +404,9 @@ class Run:
             for concurrency in (1, 8):
                 turns[str(concurrency)] = _summary(latency.run(latency.conversation_load(
                     stack.rasa_url, concurrency, o.turn_count, o.turn_seconds)))
-            self.results["whatif"] = {"change": "RemoteAction._validate_action_result with a "
-                                                "jsonschema validator built once", "turns": turns}
+            self.results["whatif"] = {"change": "the Rasa server as plain `python -m rasa` (without "
+                                                "bot/rasa_server.py's cached validator and SQLite WAL)",
+                                      "turns": turns}
         finally:
             stack.stop()
 
@@ -417,8 +425,7 @@ class Run:
                 continue
             try:
                 runs.append(measure_setting(setting, self._require_model(), self.workdir / f"var-tf-{len(runs)}",
-                                            texts, self.options.tf_workload, self._endpoints(),
-                                            self._services_lock_fix()))
+                                            texts, self.options.tf_workload))
             except Exception as error:  # noqa: BLE001 - one setting failing keeps the others
                 runs.append({"setting": setting.name, "error": f"{type(error).__name__}: {error}"})
 
@@ -538,27 +545,6 @@ class Run:
             best = max(baselines, key=lambda m: quality[m]["macro_f1"])
             self.results.setdefault("comparison", {})[dataset] = {
                 "baseline": best, **paired_bootstrap(models["project"], models[best])}
-
-    def _services_lock_fix(self) -> bool:
-        """Whether the action server must start through bench/action_server.py (checked once)."""
-        if not hasattr(self, "_lock_fix"):
-            from bench.action_server import deadlocks
-
-            self._lock_fix = deadlocks()
-            if self._lock_fix:
-                self.note("bot/services.py: `_get` holds a non-reentrant Lock while building a service "
-                          "that builds another through `_get` (knowledge_base → app_sessions): the action "
-                          "server deadlocks on the first troubleshooting action. The bench started it "
-                          "through bench/action_server.py, which swaps in an RLock — bot/services.py needs that fix")
-        return self._lock_fix
-
-    def _endpoints(self) -> Path:
-        from bench.latency import endpoints_file
-
-        path, note = endpoints_file(self.workdir)
-        if note and note not in self.results["run"]["notes"]:
-            self.note(note)
-        return path
 
     def _require_model(self) -> Path:
         if self.model is None:

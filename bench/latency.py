@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
-import yaml
 
 from bench.stats import LatencySummary, summarize
 from tests.support.servers import Stack
@@ -45,49 +45,16 @@ LOGIN_SCRIPT = (
 )
 SCRIPTS = (INVOICE_SCRIPT, LOGIN_SCRIPT)
 
-# rasa-sdk 3.6 binds the action server to $SANIC_HOST, 0.0.0.0 by default (it has no
-# --interface option); the bench keeps everything on the loopback interface.
-LOOPBACK_ENV = {"SANIC_HOST": "127.0.0.1"}
-
-
-def endpoints_file(workdir: Path, source: Optional[Path] = None) -> Tuple[Path, Optional[str]]:
-    """The endpoints file the bench starts Rasa with, and a note if it is not the project's.
-
-    Rasa 3.6 builds ``SQLTrackerStore(host=endpoint.url, **endpoint.kwargs)``: a ``host:`` key
-    in a ``type: sql`` tracker store collides with that and the server does not start
-    ("multiple values for keyword argument 'host'"). When endpoints.yml has that shape the bench
-    runs with a copy that says ``url:`` instead (same value), and the report carries the note.
-    """
-    from bot.settings import PROJECT_ROOT
-
-    source = source or PROJECT_ROOT / "endpoints.yml"
-    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    store = config.get("tracker_store") or {}
-    if str(store.get("type", "")).lower() == "sql" and "host" in store and "url" not in store:
-        store["url"] = store.pop("host")
-        target = workdir / "endpoints.yml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        return target, (
-            "endpoints.yml: `tracker_store.host` makes Rasa 3.6's SQLTrackerStore fail to start "
-            "(TypeError: multiple values for keyword argument 'host'); the bench ran with the same "
-            "value under `url:` — endpoints.yml needs that fix")
-    return source, None
-
-
 class TimedStack(Stack):
     """A :class:`Stack` that also records how long each process took to become ready.
 
     ``Stack.start`` is reproduced step for step (same command builders, same readiness URLs,
-    same timeouts), with a clock around each process. ``endpoints`` replaces endpoints.yml
-    (see :func:`endpoints_file`); ``reentrant_services_lock`` starts the action server through
-    bench/action_server.py.
+    same timeouts), with a clock around each process. ``plain_rasa`` starts the Rasa server as
+    ``python -m rasa`` instead of bot/rasa_server.py (the optional what-if phase).
     """
 
     startup_s: Dict[str, float]
-    endpoints: Optional[Path] = None
-    reentrant_services_lock: bool = False  # bench/action_server.py
-    rasa_module: str = "rasa"  # "bench.rasa_whatif" for the optional what-if
+    plain_rasa: bool = False
 
     def start(self) -> "TimedStack":
         from bot.launcher import Supervisor, action_server_command, rasa_server_command
@@ -100,17 +67,12 @@ class TimedStack(Stack):
         self._supervisor = supervisor
         try:
             started = time.monotonic()
-            if self.reentrant_services_lock:
-                from bench.action_server import command as actions_command
-            else:
-                actions_command = action_server_command
-            supervisor.start("actions", actions_command(self.action_port), f"{self.action_url}/health", 120)
+            supervisor.start("actions", action_server_command(self.action_port), f"{self.action_url}/health", 120)
             self.startup_s["actions"] = time.monotonic() - started
             started = time.monotonic()
-            command = rasa_server_command(Path(self.model), self.rasa_port,
-                                          **({"endpoints": self.endpoints} if self.endpoints else {}))
-            if self.rasa_module != "rasa":
-                command[command.index("rasa")] = self.rasa_module  # [python, -m, rasa, run, ...]
+            command = rasa_server_command(Path(self.model), self.rasa_port)
+            if self.plain_rasa:
+                command[command.index("bot.rasa_server")] = "rasa"  # [python, -m, MODULE, run, ...]
             supervisor.start("rasa", command, f"{self.rasa_url}/", 300)
             self.startup_s["rasa"] = time.monotonic() - started
         except Exception:
@@ -201,11 +163,19 @@ async def parse_load(rasa_url: str, texts: Sequence[str], concurrency: int,
 
 
 async def conversation_load(rasa_url: str, concurrency: int, max_turns: int,
-                            max_seconds: float, scripts=SCRIPTS) -> LoadResult:
+                            max_seconds: float, scripts=SCRIPTS,
+                            pause_s: Optional[Tuple[float, float]] = None) -> LoadResult:
     """Full turns through the REST channel: each virtual user runs scripted conversations,
-    one after another, each with a fresh sender id, alternating the scripts."""
+    one after another, each with a fresh sender id, alternating the scripts.
+
+    Without ``pause_s`` a user sends its next message as soon as the reply arrives (a stress
+    test: the server is never idle). With ``pause_s=(low, high)`` it first waits a uniformly
+    random time in that range, as a person reading the reply and typing would (seeded, so
+    every run sends the same pattern).
+    """
     result = LoadResult()
     budget = _Budget(max_turns, max_seconds)
+    pauses = random.Random(42)
     connector = aiohttp.TCPConnector(limit=concurrency)
     url = f"{rasa_url}/webhooks/rest/webhook"
 
@@ -214,6 +184,8 @@ async def conversation_load(rasa_url: str, concurrency: int, max_turns: int,
             for script in itertools.cycle(scripts[number % len(scripts):] + scripts[:number % len(scripts)]):
                 sender = f"bench-{uuid.uuid4().hex}"
                 for message in script:
+                    if pause_s:
+                        await asyncio.sleep(pauses.uniform(*pause_s))
                     if not budget.take():
                         return
                     await _post(session, url, {"sender": sender, "message": message},

@@ -63,8 +63,8 @@ def runtime_env(
 
 
 def action_server_command(port: int) -> List[str]:
-    """The rasa-sdk action server serving ``actions/``."""
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    """The rasa-sdk action server serving ``actions/`` (actions/__main__.py)."""
+    return [sys.executable, "-m", "actions", "--actions", "actions", "--port", str(port)]
 
 
 def rasa_server_command(
@@ -75,9 +75,9 @@ def rasa_server_command(
     credentials: Path = PROJECT_ROOT / "credentials.yml",
     endpoints: Path = PROJECT_ROOT / "endpoints.yml",
 ) -> List[str]:
-    """The Rasa server with the HTTP API and the channels of ``credentials``."""
+    """The Rasa server (bot/rasa_server.py) with the HTTP API and the channels of ``credentials``."""
     command = [
-        sys.executable, "-m", "rasa", "run",
+        sys.executable, "-m", "bot.rasa_server", "run",
         "--model", str(model),
         "--port", str(port),
         "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1"),

@@ -121,7 +121,7 @@ def test_report_has_headline_first_and_every_section():
     assert "![latency percentiles](latency.png)" in text
     assert "UnsupportedLanguageError" in text
     assert "error: RuntimeError: boom" in text
-    assert "80.0 ms per call" in text and "80.0 ms per custom action" in text
+    assert "80.0 ms per call" in text and "80.0 → " in text
     assert "tracker store: load 40%" in text and "search (knowledge/search.py:1)" in text
 
 
@@ -158,3 +158,16 @@ def test_plots_are_written(tmp_path):
     assert set(images) == {"confusion_heldout", "confusion_hard", "f1_comparison", "latency"}
     for name in images.values():
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_paused_conversations_are_reported_next_to_the_stress_loop_not_instead_of_it():
+    results = copy.deepcopy(RESULTS)
+    results["latency"]["turns_paused"] = {"8": summary(70, 140, 3.5), "pause_s": [1.0, 3.0]}
+    rows = {row.name: row for row in check(results)}
+    strict = rows["p99 of a full REST turn at 8 concurrent conversations"]
+    paused = next(row for name, row in rows.items() if name.startswith("the same, users pausing 1–3 s"))
+    assert strict.met is False and strict.measured == "874 ms"
+    assert paused.met is True and paused.measured == "140 ms"
+    text = render_markdown(results, {})
+    assert "full turn, 8 conversations pausing 1–3 s" in text
+    assert "pausing 1–3 s before each message (reading the reply, clicking or typing), p99 is 140 ms" in text

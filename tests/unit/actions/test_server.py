@@ -1,0 +1,58 @@
+"""The action server's entry point (actions/__main__.py): warm-up and loopback default."""
+import logging
+import os
+
+import pytest
+
+from actions import __main__ as action_server
+from bot import services
+
+
+class RecordingKnowledgeBase:
+    def __init__(self, fail: bool = False) -> None:
+        self.queries = []
+        self.fail = fail
+
+    def search(self, text, limit=3):
+        self.queries.append(text)
+        if self.fail:
+            raise RuntimeError("database is locked")
+        return []
+
+
+@pytest.fixture(autouse=True)
+def clean_services():
+    services.reset()
+    yield
+    services.reset()
+
+
+def test_warm_up_builds_the_search_index_and_the_troubleshooter():
+    kb = RecordingKnowledgeBase()
+    services.override("knowledge_base", kb)
+    seconds = action_server.warm_up()
+    assert kb.queries == [action_server.WARM_UP_QUERY]
+    assert services.optional("troubleshooter") is not None
+    assert seconds >= 0
+
+
+def test_a_failed_warm_up_is_logged_and_the_server_still_starts(caplog):
+    services.override("knowledge_base", RecordingKnowledgeBase(fail=True))
+    with caplog.at_level(logging.ERROR):
+        action_server.warm_up()
+    assert "Warm-up of the knowledge base failed" in caplog.text
+
+
+def test_the_server_listens_on_loopback_unless_told_otherwise(monkeypatch):
+    hosts = []
+
+    def rasa_sdk_main():  # what rasa-sdk's run() reads to bind
+        hosts.append(os.environ["SANIC_HOST"])
+
+    monkeypatch.setattr(action_server, "warm_up", lambda: 0.0)
+    monkeypatch.setattr("rasa_sdk.__main__.main", rasa_sdk_main)
+    monkeypatch.delenv("SANIC_HOST", raising=False)
+    action_server.main()
+    monkeypatch.setenv("SANIC_HOST", "0.0.0.0")
+    action_server.main()
+    assert hosts == ["127.0.0.1", "0.0.0.0"]
