@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from knowledge.types import PROBLEM_KEYS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = PROJECT_ROOT / "results" / "bench"
 
 # The six problem intents (a contract: knowledge keys, analytics and evaluation use them).
-PROBLEM_INTENTS = (
-    "login_failure",
-    "invoice_missing",
-    "issuance_failure",
-    "query_empty",
-    "upload_failure",
-    "system_outage",
-)
+PROBLEM_INTENTS = PROBLEM_KEYS
 
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 HARD_FILE = PROJECT_ROOT / "tests" / "nlu" / "hard.yml"
