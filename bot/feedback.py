@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import List, Optional
 
 from sqlalchemy import (
@@ -22,11 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import sessionmaker
 
-from bot.storage import Base
-
-CHINA_TZ = timezone(timedelta(hours=8))
+from bot.storage import Base, StoredService, from_row, one_row
 
 MAX_SENDER_ID_LENGTH = 255
 MAX_MESSAGE_ID_LENGTH = 64
@@ -117,24 +114,11 @@ def _require_id(name: str, value: object, max_length: int) -> str:
 
 
 def _to_vote(row: VoteRow) -> Vote:
-    return Vote(row.sender_id, row.message_id, row.text, bool(row.up), row.created_at)
+    return from_row(Vote, row, up=bool(row.up))
 
 
-def _to_rating(row: RatingRow) -> Rating:
-    return Rating(row.sender_id, row.rating, row.comment, row.created_at)
-
-
-class FeedbackService:
-    """Stores and reads feedback; one database session per call.
-
-    Args:
-        session_factory: sessions on the application database.
-        clock: returns "now" (tests pass a fixed clock).
-    """
-
-    def __init__(self, session_factory: sessionmaker, clock=lambda: datetime.now(CHINA_TZ)) -> None:
-        self._sessions = session_factory
-        self._clock = clock
+class FeedbackService(StoredService):
+    """Stores and reads feedback; one database session per call (`StoredService`)."""
 
     def record_vote(self, sender_id: str, message_id: str, text: str, up: bool) -> Vote:
         """Store a thumbs up (``up=True``) or down on one answer; a re-vote replaces the old one.
@@ -148,11 +132,7 @@ class FeedbackService:
             raise InvalidFeedback("up must be true or false")
         text = _clean(text if isinstance(text, str) else "")[:MAX_TEXT_LENGTH]
         with self._sessions() as session, session.begin():
-            row = session.execute(
-                select(VoteRow).where(
-                    VoteRow.sender_id == sender_id, VoteRow.message_id == message_id
-                )
-            ).scalar_one_or_none()
+            row = one_row(session, VoteRow, VoteRow.sender_id == sender_id, VoteRow.message_id == message_id)
             if row is None:
                 row = VoteRow(sender_id=sender_id, message_id=message_id)
                 session.add(row)
@@ -183,7 +163,7 @@ class FeedbackService:
             )
             session.add(row)
             session.flush()
-            return _to_rating(row)
+            return from_row(Rating, row)
 
     def for_conversation(self, sender_id: str) -> ConversationFeedback:
         """Votes and ratings of one conversation, oldest first."""
@@ -197,5 +177,5 @@ class FeedbackService:
             return ConversationFeedback(
                 sender_id=sender_id,
                 votes=[_to_vote(row) for row in votes],
-                ratings=[_to_rating(row) for row in ratings],
+                ratings=[from_row(Rating, row) for row in ratings],
             )

@@ -4,15 +4,12 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from sqlalchemy import Column, DateTime, Enum, Integer, String, Text, select
-from sqlalchemy.orm import sessionmaker
 
-from bot.storage import Base
-
-CHINA_TZ = timezone(timedelta(hours=8))
+from bot.storage import Base, StoredService, from_row, one_row
 
 
 class TicketStatus(str, enum.Enum):
@@ -56,30 +53,17 @@ class Ticket:
 
 
 def _to_ticket(row: TicketRow) -> Ticket:
-    return Ticket(
-        number=row.number,
-        sender_id=row.sender_id,
-        channel=row.channel,
-        problem=row.problem,
+    return from_row(
+        Ticket,
+        row,
         status=TicketStatus(row.status),
         details=json.loads(row.details_json),
         steps_tried=json.loads(row.steps_tried_json),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
     )
 
 
-class TicketService:
-    """Creates and reads tickets; one database session per call.
-
-    Args:
-        session_factory: sessions on the application database.
-        clock: returns "now" (tests pass a fixed clock).
-    """
-
-    def __init__(self, session_factory: sessionmaker, clock=lambda: datetime.now(CHINA_TZ)) -> None:
-        self._sessions = session_factory
-        self._clock = clock
+class TicketService(StoredService):
+    """Creates and reads tickets; one database session per call (`StoredService`)."""
 
     def create(
         self,
@@ -121,17 +105,13 @@ class TicketService:
     def by_number(self, number: str) -> Optional[Ticket]:
         """A ticket by its number (case-insensitive)."""
         with self._sessions() as session:
-            row = session.execute(
-                select(TicketRow).where(TicketRow.number == number.strip().upper())
-            ).scalar_one_or_none()
+            row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
             return _to_ticket(row) if row else None
 
     def set_status(self, number: str, status: TicketStatus) -> Optional[Ticket]:
         """Move a ticket along its life cycle (operator console)."""
         with self._sessions() as session, session.begin():
-            row = session.execute(
-                select(TicketRow).where(TicketRow.number == number)
-            ).scalar_one_or_none()
+            row = one_row(session, TicketRow, TicketRow.number == number)
             if row is None:
                 return None
             row.status = status

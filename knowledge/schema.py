@@ -12,10 +12,11 @@ see is only stripped and keeps its full-width punctuation (search normalises on 
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from knowledge.types import (
     ANNOUNCEMENT_KINDS,
@@ -92,13 +93,17 @@ class _Doc:
                 self.error(_join(path, str(name)), "unknown field")
         return value
 
-    def text(self, data: dict, path: str, field: str, chinese: bool = True) -> str:
+    def field(self, data: dict, path: str, field: str) -> Tuple[str, Any]:
+        """The field's path and value; a missing field is reported and read as None."""
         where = _join(path, field)
         value = data.get(field)
         if value is None:
             self.error(where, "missing")
-            return ""
-        return self._check_text(value, where, chinese)
+        return where, value
+
+    def text(self, data: dict, path: str, field: str, chinese: bool = True) -> str:
+        where, value = self.field(data, path, field)
+        return "" if value is None else self._check_text(value, where, chinese)
 
     def _check_text(self, value: Any, where: str, chinese: bool) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not chinese:
@@ -114,42 +119,45 @@ class _Doc:
         return value
 
     def texts(self, data: dict, path: str, field: str, min_items: int = 1) -> List[str]:
-        where = _join(path, field)
-        value = data.get(field)
-        if value is None:
-            self.error(where, "missing")
-            return []
-        if not isinstance(value, list):
-            self.error(where, "must be a list")
-            return []
-        if len(value) < min_items:
-            self.error(where, f"needs at least {min_items} item(s), has {len(value)}")
-        return [self._check_text(v, f"{where}[{i}]", True) for i, v in enumerate(value)]
+        return [self._check_text(v, where, True) for where, v in self.items(data, path, field, min_items)]
 
     def ident(self, data: dict, path: str, field: str, pattern: re.Pattern = ID_PATTERN) -> str:
-        where = _join(path, field)
-        value = machine_value(data.get(field))
+        where, value = self.field(data, path, field)
         if value is None:
-            self.error(where, "missing")
             return ""
+        value = machine_value(value)
         if not isinstance(value, str) or not pattern.match(value):
             self.error(where, f"must match {pattern.pattern}: {value!r}")
             return ""
         return value
 
-    def items(self, data: dict, path: str, field: str, min_items: int = 1) -> List[Tuple[str, Any]]:
+    def items(
+        self, data: dict, path: str, field: str, min_items: int = 1, max_items: Optional[int] = None
+    ) -> List[Tuple[str, Any]]:
         """Return ``(path, item)`` pairs of a list field."""
-        where = _join(path, field)
-        value = data.get(field)
+        where, value = self.field(data, path, field)
         if value is None:
-            self.error(where, "missing")
             return []
         if not isinstance(value, list):
             self.error(where, "must be a list")
             return []
         if len(value) < min_items:
             self.error(where, f"needs at least {min_items} item(s), has {len(value)}")
+        if max_items is not None and len(value) > max_items:
+            self.error(where, f"at most {max_items} item(s), has {len(value)}")
         return [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+
+    def records(
+        self, data: dict, path: str, field: str, allowed: Iterable[str],
+        min_items: int = 1, max_items: Optional[int] = None,
+    ) -> Iterator[Tuple[str, dict]]:
+        """``(path, item)`` pairs of a list of mappings with only ``allowed`` fields; items that
+        are not mappings are reported and left out. A generator, so that each item's errors
+        follow its own mapping errors."""
+        for where, item in self.items(data, path, field, min_items, max_items):
+            item = self.mapping(item, where, allowed)
+            if item is not None:
+                yield where, item
 
     def unique(self, values: Sequence[Tuple[str, str]], what: str = "id") -> None:
         """Report repeated values; ``values`` are ``(path, value)`` pairs."""
@@ -167,12 +175,23 @@ def _join(path: str, field: str) -> str:
     return f"{path}.{field}" if path else field
 
 
+def _document(*fields: str) -> Callable[[Callable[[_Doc, dict], Spec]], Callable[[str, Any], Result]]:
+    """Make ``build(doc, data) -> spec`` a validator ``(file, data) -> (errors, spec)`` of a
+    document that must be a mapping with only ``fields`` (otherwise the spec is empty)."""
+    def decorate(build: Callable[[_Doc, dict], Spec]) -> Callable[[str, Any], Result]:
+        @functools.wraps(build)
+        def validate(file: str, data: Any) -> Result:
+            doc = _Doc(file)
+            data = doc.mapping(data, "", fields)
+            spec = {} if data is None else build(doc, data)
+            return doc.errors, spec
+        return validate
+    return decorate
+
+
 def _tips(doc: _Doc, data: dict, path: str, min_items: int) -> List[Spec]:
-    tips = []
-    for where, item in doc.items(data, path, "tips", min_items):
-        item = doc.mapping(item, where, ("id", "text"))
-        if item is not None:
-            tips.append({"id": doc.ident(item, where, "id"), "text": doc.text(item, where, "text")})
+    tips = [{"id": doc.ident(item, where, "id"), "text": doc.text(item, where, "text")}
+            for where, item in doc.records(data, path, "tips", ("id", "text"), min_items)]
     doc.unique([(f"{_join(path, 'tips')}[{i}].id", t["id"]) for i, t in enumerate(tips)])
     return tips
 
@@ -183,19 +202,16 @@ PROBLEM_FIELDS = (
 )
 
 
-def validate_problem(file: str, data: Any) -> Result:
+@_document(*PROBLEM_FIELDS)
+def validate_problem(doc: _Doc, data: dict) -> Spec:
     """Validate a problem document (``<problem key>.yml``)."""
-    doc = _Doc(file)
-    data = doc.mapping(data, "", PROBLEM_FIELDS)
-    if data is None:
-        return doc.errors, {}
     key = doc.ident(data, "", "key")
-    expected = file.rsplit(".", 1)[0]
+    expected = doc.file.rsplit(".", 1)[0]
     if key and key not in PROBLEM_KEYS:
         doc.error("key", f"unknown problem key {key!r} (known: {', '.join(PROBLEM_KEYS)})")
     elif key and key != expected:
         doc.error("key", f"must equal the file name {expected!r}, is {key!r}")
-    spec: Spec = {
+    return {
         "key": key,
         "title": doc.text(data, "", "title"),
         "acknowledgement": doc.text(data, "", "acknowledgement"),
@@ -206,15 +222,12 @@ def validate_problem(file: str, data: Any) -> Result:
         "tips": _tips(doc, data, "", 2),
         "escalation": _escalation(doc, data),
     }
-    return doc.errors, spec
 
 
 def _checks(doc: _Doc, data: dict) -> List[Spec]:
     checks = []
-    for where, item in doc.items(data, "", "checks"):
-        item = doc.mapping(item, where, ("id", "performed_by", "check", "description"))
-        if item is None:
-            continue
+    fields = ("id", "performed_by", "check", "description")
+    for where, item in doc.records(data, "", "checks", fields):
         performer = machine_value(item.get("performed_by"))
         name = machine_value(item.get("check"))
         if performer not in PERFORMERS:
@@ -235,13 +248,8 @@ def _checks(doc: _Doc, data: dict) -> List[Spec]:
 
 def _steps(doc: _Doc, data: dict) -> List[Spec]:
     steps = []
-    pairs = doc.items(data, "", "steps", MIN_STEPS)
-    if len(pairs) > MAX_STEPS:
-        doc.error("steps", f"at most {MAX_STEPS} steps, has {len(pairs)}")
-    for where, item in pairs:
-        item = doc.mapping(item, where, ("id", "title", "instructions", "if_not_helped"))
-        if item is None:
-            continue
+    fields = ("id", "title", "instructions", "if_not_helped")
+    for where, item in doc.records(data, "", "steps", fields, MIN_STEPS, MAX_STEPS):
         step = {
             "id": doc.ident(item, where, "id"),
             "title": doc.text(item, where, "title"),
@@ -270,22 +278,17 @@ def _escalation(doc: _Doc, data: dict) -> Spec:
     }
 
 
-def validate_announcements(file: str, data: Any) -> Result:
+@_document("announcements")
+def validate_announcements(doc: _Doc, data: dict) -> Spec:
     """Validate ``announcements.yml`` (``announcements: [...]``)."""
-    doc = _Doc(file)
-    data = doc.mapping(data, "", ("announcements",))
-    if data is None:
-        return doc.errors, {}
     result = []
     fields = ("id", "kind", "title", "message", "starts_at", "ends_at", "expected_recovery", "affects")
-    for where, item in doc.items(data, "", "announcements", 0):
-        item = doc.mapping(item, where, fields)
-        if item is None:
-            continue
+    for where, item in doc.records(data, "", "announcements", fields, 0):
         kind = machine_value(item.get("kind"))
         if kind not in ANNOUNCEMENT_KINDS:
             doc.error(f"{where}.kind", f"must be one of {', '.join(ANNOUNCEMENT_KINDS)}: {kind!r}")
-        times = {name: _datetime(doc, item, where, name) for name in ("starts_at", "ends_at", "expected_recovery")}
+        times = {name: _datetime(doc, item, where, name)
+                 for name in ("starts_at", "ends_at", "expected_recovery")}
         start, end, recovery = times["starts_at"], times["ends_at"], times["expected_recovery"]
         if start and end and end <= start:
             doc.error(f"{where}.ends_at", "must be after starts_at")
@@ -301,17 +304,17 @@ def validate_announcements(file: str, data: Any) -> Result:
             "affects": affects,
         })
     doc.unique([(f"announcements[{i}].id", a["id"]) for i, a in enumerate(result)])
-    return doc.errors, {"announcements": result}
+    return {"announcements": result}
 
 
 def _datetime(doc: _Doc, item: dict, where: str, name: str) -> Optional[datetime]:
-    if item.get(name) is None:
-        doc.error(f"{where}.{name}", "missing")
+    path, value = doc.field(item, where, name)
+    if value is None:
         return None
     try:
-        return parse_datetime(machine_value(item[name]))
+        return parse_datetime(machine_value(value))
     except ValueError as exc:
-        doc.error(f"{where}.{name}", str(exc))
+        doc.error(path, str(exc))
         return None
 
 
@@ -328,38 +331,26 @@ def _affects(doc: _Doc, item: dict, where: str) -> List[str]:
     return [k for k in value if k in PROBLEM_KEYS]
 
 
-def validate_prevention(file: str, data: Any) -> Result:
+@_document("tips")
+def validate_prevention(doc: _Doc, data: dict) -> Spec:
     """Validate ``prevention.yml`` (general prevention tips)."""
-    doc = _Doc(file)
-    data = doc.mapping(data, "", ("tips",))
-    if data is None:
-        return doc.errors, {}
-    return doc.errors, {"tips": _tips(doc, data, "", 3)}
+    return {"tips": _tips(doc, data, "", 3)}
 
 
-def validate_support(file: str, data: Any) -> Result:
+@_document("channels", "follow_up")
+def validate_support(doc: _Doc, data: dict) -> Spec:
     """Validate ``support.yml`` (support channels and ticket follow-up levels)."""
-    doc = _Doc(file)
-    data = doc.mapping(data, "", ("channels", "follow_up"))
-    if data is None:
-        return doc.errors, {}
-    channels = []
-    for where, item in doc.items(data, "", "channels", 2):
-        item = doc.mapping(item, where, ("key", "name", "contact", "hours", "description"))
-        if item is not None:
-            channels.append({
-                "key": doc.ident(item, where, "key"),
-                "name": doc.text(item, where, "name"),
-                "contact": doc.text(item, where, "contact", chinese=False),
-                "hours": doc.text(item, where, "hours"),
-                "description": doc.text(item, where, "description"),
-            })
+    fields = ("key", "name", "contact", "hours", "description")
+    channels = [{
+        "key": doc.ident(item, where, "key"),
+        "name": doc.text(item, where, "name"),
+        "contact": doc.text(item, where, "contact", chinese=False),
+        "hours": doc.text(item, where, "hours"),
+        "description": doc.text(item, where, "description"),
+    } for where, item in doc.records(data, "", "channels", fields, 2)]
     doc.unique([(f"channels[{i}].key", c["key"]) for i, c in enumerate(channels)], "key")
     levels = []
-    for where, item in doc.items(data, "", "follow_up"):
-        item = doc.mapping(item, where, ("priority", "hours", "text"))
-        if item is None:
-            continue
+    for where, item in doc.records(data, "", "follow_up", ("priority", "hours", "text")):
         hours = item.get("hours")
         if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
             doc.error(f"{where}.hours", f"must be a positive whole number of hours: {hours!r}")
@@ -367,33 +358,24 @@ def validate_support(file: str, data: Any) -> Result:
         levels.append({"priority": doc.ident(item, where, "priority"), "hours": hours,
                        "text": doc.text(item, where, "text")})
     doc.unique([(f"follow_up[{i}].priority", f["priority"]) for i, f in enumerate(levels)], "priority")
-    return doc.errors, {"channels": channels, "follow_up": levels}
+    return {"channels": channels, "follow_up": levels}
 
 
-def validate_faq(file: str, data: Any) -> Result:
+@_document("entries")
+def validate_faq(doc: _Doc, data: dict) -> Spec:
     """Validate ``faq.yml`` (general questions with variants and a short answer)."""
-    doc = _Doc(file)
-    data = doc.mapping(data, "", ("entries",))
-    if data is None:
-        return doc.errors, {}
-    entries = []
-    pairs = doc.items(data, "", "entries", MIN_FAQ)
-    if len(pairs) > MAX_FAQ:
-        doc.error("entries", f"at most {MAX_FAQ} entries, has {len(pairs)}")
-    for where, item in pairs:
-        item = doc.mapping(item, where, ("key", "question", "variants", "answer"))
-        if item is not None:
-            entries.append({
-                "key": doc.ident(item, where, "key"),
-                "question": doc.text(item, where, "question"),
-                "variants": doc.texts(item, where, "variants", 2),
-                "answer": doc.text(item, where, "answer"),
-            })
+    fields = ("key", "question", "variants", "answer")
+    entries = [{
+        "key": doc.ident(item, where, "key"),
+        "question": doc.text(item, where, "question"),
+        "variants": doc.texts(item, where, "variants", 2),
+        "answer": doc.text(item, where, "answer"),
+    } for where, item in doc.records(data, "", "entries", fields, MIN_FAQ, MAX_FAQ)]
     doc.unique([(f"entries[{i}].key", e["key"]) for i, e in enumerate(entries)], "key")
     doc.unique([(f"entries[{i}].variants[{j}]", _fold(v))
                 for i, e in enumerate(entries) for j, v in enumerate([e["question"], *e["variants"]])],
                "question")
-    return doc.errors, {"entries": entries}
+    return {"entries": entries}
 
 
 def _fold(text: str) -> str:

@@ -19,14 +19,8 @@ domain answers (docs/wechat.md lists them):
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-PROBLEM_INTENTS = (
-    "login_failure",
-    "invoice_missing",
-    "issuance_failure",
-    "query_empty",
-    "upload_failure",
-    "system_outage",
-)
+from knowledge.types import PROBLEM_KEYS
+
 GREET = "/greet"
 VOICE_UNRECOGNIZED = "/voice_unrecognized"
 UNSUPPORTED_MESSAGE = "/unsupported_message"
@@ -44,7 +38,7 @@ class TurnInput:
 def menu_payload(event_key: str) -> str:
     """Menu keys are the problem intents in any case (`LOGIN_FAILURE` → `/login_failure`)."""
     key = event_key.strip().lower()
-    return f"/{key}" if key in PROBLEM_INTENTS else GREET
+    return f"/{key}" if key in PROBLEM_KEYS else GREET
 
 
 def neutralise_payload(text: str) -> str:
