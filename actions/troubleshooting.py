@@ -4,7 +4,7 @@ Rules: data/rules/troubleshooting.yml and data/rules/invoice_lookup.yml.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -21,10 +21,9 @@ from actions.common import (
 )
 from actions.handoff import hand_over
 from bot import services
+from bot.storage import CHINA_TZ
 from knowledge.engine import NOT_SOLVED
 from knowledge.errors import UnknownProblem
-
-CHINA_TZ = timezone(timedelta(hours=8))
 
 
 def prevention_tips(kb, problem: Optional[str], limit: int) -> List[str]:

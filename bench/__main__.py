@@ -89,7 +89,7 @@ def options_from(argv: Optional[List[str]]) -> Options:
     parser.add_argument("--quick", action="store_true",
                         help="development run: 2 epochs, 2 CV folds, loops of a few seconds")
     parser.add_argument("--budget-minutes", type=float, default=None,
-                        help="global time budget (default 18, quick 10)")
+                        help="global time budget (default 15, quick 10)")
     parser.add_argument("--model", type=Path, default=None,
                         help="benchmark this model archive instead of training one (no train timing)")
     parser.add_argument("--only", default="", help=f"comma-separated phases among {','.join(PHASES)} "
@@ -120,7 +120,7 @@ def options_from(argv: Optional[List[str]]) -> Options:
             profile_seconds=5, **common,
         )
     return Options(
-        quick=False, budget_s=60 * (args.budget_minutes or 18), epochs=None, cv_folds=5,
+        quick=False, budget_s=60 * (args.budget_minutes or 15), epochs=None, cv_folds=5,
         cv_epochs=args.cv_epochs or None, baseline_epochs=args.baseline_epochs or None,
         parse_requests=1000, parse_seconds=8, turn_count=3000, turn_seconds=12, paused_seconds=30,
         tf_workload=Workload(parse_requests=300, parse_seconds=4, turns=600, turn_seconds=8),

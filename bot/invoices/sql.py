@@ -6,7 +6,7 @@ tried end to end. The demo invoices cover every status the assistant explains.
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Iterable, Optional
 
@@ -15,10 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from bot.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystem, InvoiceSystemUnavailable
+from bot.storage import CHINA_TZ
 from knowledge.db import make_engine
 
 Base = declarative_base()
-CHINA_TZ = timezone(timedelta(hours=8))
 
 
 class InvoiceRow(Base):

@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from knowledge.types import PROBLEM_KEYS
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data" / "nlu"
 HELDOUT_FILES = [ROOT / "tests" / "nlu" / "heldout.yml", ROOT / "tests" / "nlu" / "hard.yml"]
 
-PROBLEM_INTENTS = [
-    "login_failure",
-    "invoice_missing",
-    "issuance_failure",
-    "query_empty",
-    "upload_failure",
-    "system_outage",
-]
+PROBLEM_INTENTS = list(PROBLEM_KEYS)
 CONVERSATION_INTENTS = [
     "greet",
     "goodbye",
