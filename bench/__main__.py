@@ -140,9 +140,9 @@ PAUSE_S = (1.0, 3.0)
 
 # Estimated seconds per step on 2 cores (used only to skip what no longer fits).
 ESTIMATES = {"train": 240, "quality": 60, "baselines": 30, "latency": 150, "tf_threads": 150,
-             "trainings": 400, "whatif": 90}
+             "trainings": 400, "whatif": 200}
 QUICK_ESTIMATES = {"train": 90, "quality": 40, "baselines": 20, "latency": 80, "tf_threads": 150,
-                   "trainings": 120, "whatif": 60}
+                   "trainings": 120, "whatif": 120}
 REPORT_RESERVE_S = 30
 
 
@@ -388,27 +388,35 @@ class Run:
         self.results["schema_cost"] = json.loads(lines[-1])
 
     def phase_whatif(self) -> None:
-        """Full turns at 1 and 8 conversations with the Rasa server started as plain
-        ``python -m rasa`` (without bot/rasa_server.py's changes), on a fresh stack, same loops
-        as the latency phase: what those changes give."""
-        from bench import latency
+        """Full turns at 1, 8 and 32 conversations on a fresh stack per variant
+        (bench/latency.py:WHATIF_VARIANTS), same loops as the latency phase, to see what a
+        runtime change gives before (or after) making it."""
+        from bench import latency, memory
 
         heldout, _, _ = self.data()
         o = self.options
-        stack = latency.TimedStack(var_dir=self.workdir / "var-whatif", model=self._require_model(),
-                                   name="bench-whatif", plain_rasa=True)
-        stack.start()
-        try:
-            latency.warm_up(stack.rasa_url, [e.text for e in heldout])
-            turns = {}
-            for concurrency in (1, 8):
-                turns[str(concurrency)] = _summary(latency.run(latency.conversation_load(
-                    stack.rasa_url, concurrency, o.turn_count, o.turn_seconds)))
-            self.results["whatif"] = {"change": "the Rasa server as plain `python -m rasa` (without "
-                                                "bot/rasa_server.py's cached validator and SQLite WAL)",
-                                      "turns": turns}
-        finally:
-            stack.stop()
+        variants = self.results.setdefault("whatif", [])
+        for variant in latency.WHATIF_VARIANTS:
+            if self.budget.remaining() - REPORT_RESERVE_S < 100:
+                self.results["run"]["skipped"].append(f"whatif {variant.name}: time budget")
+                continue
+            stack = latency.TimedStack(var_dir=self.workdir / f"var-whatif-{variant.name}",
+                                       model=self._require_model(), name=f"bench-whatif-{variant.name}",
+                                       env=variant.env)
+            stack.plain_rasa = variant.plain_rasa
+            try:
+                stack.start()
+                latency.warm_up(stack.rasa_url, [e.text for e in heldout])
+                turns = {str(c): _summary(latency.run(latency.conversation_load(
+                    stack.rasa_url, c, o.turn_count, o.turn_seconds))) for c in (1, 8, 32)}
+                rasa_pid = stack.pids().get("rasa")
+                variants.append({"name": variant.name, "change": variant.change, "turns": turns,
+                                 "rasa_peak_rss": memory.peak_with_children(rasa_pid) if rasa_pid else None})
+            except Exception as error:  # noqa: BLE001 - one variant failing keeps the others
+                variants.append({"name": variant.name, "change": variant.change,
+                                 "error": f"{type(error).__name__}: {error}"})
+            finally:
+                stack.stop()
 
     def phase_tf_threads(self) -> None:
         from bench.tf_threads import SETTINGS, measure_setting

@@ -45,6 +45,26 @@ LOGIN_SCRIPT = (
 )
 SCRIPTS = (INVOICE_SCRIPT, LOGIN_SCRIPT)
 
+@dataclass(frozen=True)
+class WhatIfVariant:
+    """A runtime change the optional ``whatif`` phase measures on a stack of its own."""
+
+    name: str
+    change: str
+    env: Dict[str, str] = field(default_factory=dict)
+    plain_rasa: bool = False
+
+
+WHATIF_VARIANTS = (
+    WhatIfVariant("plain-rasa", "the Rasa server as plain `python -m rasa run` (without "
+                  "bot/rasa_server.py's cached response validator and SQLite WAL)", plain_rasa=True),
+    # Rasa refuses several workers with the in-memory lock store; Redis must run on 127.0.0.1.
+    WhatIfVariant("two-workers", "`SANIC_WORKERS=2` with the Redis lock store (127.0.0.1:6379) "
+                  "for both servers", env={"SANIC_WORKERS": "2", "LOCK_STORE_TYPE": "redis",
+                                           "LOCK_STORE_HOST": "127.0.0.1"}),
+)
+
+
 class TimedStack(Stack):
     """A :class:`Stack` that also records how long each process took to become ready.
 

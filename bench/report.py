@@ -507,24 +507,33 @@ def limits_paragraph(results: Dict[str, Any]) -> List[str]:
 
 
 def whatif_section(results: Dict[str, Any]) -> List[str]:
-    """The optional what-if run next to the measured turns."""
-    whatif = results.get("whatif")
-    if not whatif:
+    """The optional what-if runs next to the measured turns."""
+    variants = results.get("whatif") or []
+    if not variants:
         return []
     measured = (results.get("latency") or {}).get("turns") or {}
-    lines = ["## What if: " + whatif.get("change", ""), "",
-             "An optional run (`--only ...,whatif`) on a fresh stack whose Rasa server is started as "
-             "plain `python -m rasa run`: what bot/rasa_server.py's changes give.", ""]
-    rows = []
-    for concurrency in ("1", "8"):
-        before, after = measured.get(concurrency), (whatif.get("turns") or {}).get(concurrency)
-        if before and after:
-            rows.append((f"{concurrency} conversation(s)", ms(before["p50_ms"]), ms(after["p50_ms"]),
-                         ms(before["p99_ms"]), ms(after["p99_ms"]), fmt(before["per_second"], 1),
-                         fmt(after["per_second"], 1)))
-    lines += table(["full turn", "p50 ms project", "p50 ms plain Rasa", "p99 ms project",
-                    "p99 ms plain Rasa", "turns/s project", "turns/s plain Rasa"], rows)
-    lines.append("")
+    measured_rss = ((results.get("memory") or {}).get("rasa") or {}).get("peak")
+    lines = ["## What if", "",
+             "Optional runs (`--only latency,whatif`), each on a fresh stack, same loops as the "
+             "measured turns; *project* is the latency phase above.", ""]
+    for variant in variants:
+        lines += [f"**{variant['name']}**: {variant['change']}.", ""]
+        if variant.get("error"):
+            lines += [f"- failed: {variant['error']}", ""]
+            continue
+        rows = []
+        for concurrency in ("1", "8", "32"):
+            before, after = measured.get(concurrency), (variant.get("turns") or {}).get(concurrency)
+            if before and after:
+                rows.append((f"{concurrency} conversation(s)", ms(before["p50_ms"]), ms(after["p50_ms"]),
+                             ms(before["p99_ms"]), ms(after["p99_ms"]), fmt(before["per_second"], 1),
+                             fmt(after["per_second"], 1)))
+        lines += table(["full turn", "p50 ms project", "p50 ms what-if", "p99 ms project",
+                        "p99 ms what-if", "turns/s project", "turns/s what-if"], rows)
+        if variant.get("rasa_peak_rss") and measured_rss:
+            lines += ["", f"Rasa server peak RSS with its worker processes: "
+                          f"{variant['rasa_peak_rss'] / 1e9:.2f} GB (project: {measured_rss / 1e9:.2f} GB)."]
+        lines.append("")
     return lines
 
 

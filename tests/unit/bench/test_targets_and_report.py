@@ -125,12 +125,18 @@ def test_report_has_headline_first_and_every_section():
     assert "tracker store: load 40%" in text and "search (knowledge/search.py:1)" in text
 
 
-def test_whatif_section_compares_with_the_measured_turns():
+def test_whatif_section_compares_each_variant_with_the_measured_turns():
     results = copy.deepcopy(RESULTS)
-    results["whatif"] = {"change": "cached validator", "turns": {"1": summary(10, 20, 90), "8": summary(60, 120, 100)}}
+    results["whatif"] = [
+        {"name": "two-workers", "change": "two workers", "rasa_peak_rss": 2_400_000_000,
+         "turns": {"1": summary(10, 20, 90), "8": summary(60, 120, 100)}},
+        {"name": "plain-rasa", "change": "plain Rasa", "error": "RuntimeError: no Redis"},
+    ]
     text = render_markdown(results)
-    assert "## What if: cached validator" in text
+    assert "**two-workers**: two workers." in text
     assert "| 8 conversation(s) | 250 | 60.0 | 874 | 120 | 30.0 | 100.0 |" in text
+    assert "peak RSS with its worker processes: 2.40 GB (project: 1.30 GB)" in text
+    assert "**plain-rasa**: plain Rasa." in text and "- failed: RuntimeError: no Redis" in text
 
 
 def test_ratios_use_the_mean_reference():
