@@ -12,11 +12,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import current_problem, latest_entity_values, shown_step_index
+from actions.feedback import ActionStoreRating
 from actions.invoice_lookup import ActionCheckInvoice
 from bot.extraction import normalise, validate_tax_id
 
 # Something shaped like a 统一社会信用代码: 18 characters of digits and capitals.
 _TAX_ID_SHAPE = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])")
+# A reply that is only a rating: "5", "４", "3分", "5 星".
+_BARE_RATING = re.compile(r"[1-5]\s*(分|星|颗星)?")
 
 
 def find_invalid_tax_ids(text: str) -> List[str]:
@@ -48,12 +51,14 @@ class ActionHandleShortReply(Action):
 class ActionHandleInform(Action):
     """The user sent details without a question pending.
 
-    An invoice number is looked up straight away; an invalid tax ID is explained; anything
+    An invoice number is looked up straight away; an invalid tax ID is explained; a bare
+    number right after the rating question is the rating (typed instead of clicked); anything
     else is acknowledged and the user is asked what the problem is (or the step re-shown).
     """
 
-    def __init__(self, invoices=None) -> None:
+    def __init__(self, invoices=None, feedback=None) -> None:
         self._check_invoice = ActionCheckInvoice(invoices)
+        self._store_rating = ActionStoreRating(feedback)
 
     def name(self) -> Text:
         return "action_handle_inform"
@@ -67,6 +72,8 @@ class ActionHandleInform(Action):
             return []
         if latest_entity_values(tracker, "invoice_number"):
             return await self._check_invoice.run(dispatcher, tracker, domain)
+        if tracker.get_slot("awaiting_rating") and _BARE_RATING.fullmatch(normalise(text).strip()):
+            return await self._store_rating.run(dispatcher, tracker, domain)
         if current_problem(tracker) and shown_step_index(tracker) is not None:
             dispatcher.utter_message(response="utter_detail_noted_during_step")
         else:

@@ -46,6 +46,10 @@ class ActionStartTroubleshooting(Action):
 
     Sets ``problem`` to the reported intent and resets the step position. Details given in
     the same message (an invoice number, say) are kept; older ones are cleared.
+
+    The same problem reported again while one of its steps is on screen ("还是登录不上",
+    "提示额度不足") means it persists: the position is kept, so the next step follows instead
+    of the whole introduction and step 1 again.
     """
 
     def __init__(self, knowledge=None, clock=None) -> None:
@@ -64,6 +68,9 @@ class ActionStartTroubleshooting(Action):
             problem = current_problem(tracker)
         if problem is None:
             dispatcher.utter_message(response="utter_which_problem")
+            return []
+        if problem == current_problem(tracker) and shown_step_index(tracker) is not None:
+            dispatcher.utter_message(response="utter_same_problem_continues")
             return []
 
         entry = kb.problem(problem)

@@ -5,6 +5,7 @@ import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import ActionHandleInform
 from actions.feedback import ActionStoreRating
 from actions.handoff import ActionCreateTicket, ActionReportTicket
 from actions.invoice_lookup import ActionCheckInvoice, ValidateInvoiceForm
@@ -260,3 +261,41 @@ async def test_rating_is_stored_when_understood(entities, text, stored):
         assert responses(dispatcher) == ["utter_rating_thanks"]
     else:
         assert feedback.ratings == [] and responses(dispatcher) == ["utter_rating_unclear"]
+
+
+async def test_the_same_problem_again_during_its_steps_keeps_the_position(kb):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"problem": "login_failure", "step_index": 1.0, "steps_tried": ["a", "b"]},
+                           intent="login_failure", text="还是登录不上")
+    events = await ActionStartTroubleshooting(kb).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_same_problem_continues"]
+    assert events == []  # step_index stays: action_next_step shows the following step
+
+
+async def test_another_problem_during_the_steps_starts_over(kb):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"problem": "login_failure", "step_index": 1.0}, intent="upload_failure")
+    events = await ActionStartTroubleshooting(kb).run(dispatcher, tracker, {})
+    assert slot_events(events)["problem"] == "upload_failure" and slot_events(events)["step_index"] is None
+
+
+@pytest.mark.parametrize("text, rating", [("5", 5), ("４", 4), ("3分", 3), ("1 星", 1)])
+async def test_a_bare_number_after_the_rating_question_is_the_rating(text, rating):
+    feedback = FakeFeedback()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"awaiting_rating": True}, intent="inform", text=text)
+    events = await ActionHandleInform(feedback=feedback).run(dispatcher, tracker, {})
+    assert feedback.ratings == [("user-1", rating)]
+    assert responses(dispatcher) == ["utter_rating_thanks"]
+    assert slot_events(events)["awaiting_rating"] is False
+
+
+@pytest.mark.parametrize("slots, text", [({"awaiting_rating": True}, "13800138000"),
+                                         ({"awaiting_rating": True}, "我在3楼"),
+                                         ({}, "5")])
+async def test_other_details_are_not_taken_for_a_rating(slots, text):
+    feedback = FakeFeedback()
+    dispatcher = CollectingDispatcher()
+    await ActionHandleInform(feedback=feedback).run(dispatcher, make_tracker(slots, intent="inform", text=text), {})
+    assert feedback.ratings == []
+    assert responses(dispatcher) == ["utter_inform_received"]
