@@ -57,7 +57,7 @@ class WhatIfVariant:
 
 WHATIF_VARIANTS = (
     WhatIfVariant("plain-rasa", "the Rasa server as plain `python -m rasa run` (without "
-                  "bot/rasa_server.py's cached response validator and SQLite WAL)", plain_rasa=True),
+                  "bot/rasa_server.py's cached response validator)", plain_rasa=True),
     # Rasa refuses several workers with the in-memory lock store; Redis must run on 127.0.0.1.
     WhatIfVariant("two-workers", "`SANIC_WORKERS=2` with the Redis lock store (127.0.0.1:6379) "
                   "for both servers", env={"SANIC_WORKERS": "2", "LOCK_STORE_TYPE": "redis",

@@ -177,7 +177,7 @@ def _turn_limits(results: Dict[str, Any]) -> List[str]:
         "`jsonschema.validate` per custom action"
         + (f", {cost['validate_ms']:.1f} → {cost['prebuilt_validator_ms']:.1f} ms per call, "
            f"jsonschema {cost['jsonschema']}, bench/schema_cost.py" if cost else "")
-        + "; the SQLite tracker store in WAL mode), the action server builds the knowledge-base "
+        + "), the action server builds the knowledge-base "
         "index before it accepts requests, and TEDPolicy was dropped (rules and memoisation cover "
         "every dialogue test). What is left:",
         f"  - NLU and TensorFlow{share(('NLU', 'parse_message'), ('TensorFlow', 'TensorFlow'))}: "

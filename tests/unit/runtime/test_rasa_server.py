@@ -35,27 +35,3 @@ def test_installing_twice_keeps_one_layer(action):
     patched = RemoteAction._validate_action_result
     install_cached_action_validation()
     assert RemoteAction._validate_action_result is patched
-
-
-@pytest.fixture
-def sqlite_tuning():
-    """The listener is process-wide: remove it after the test."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    from bot import rasa_server
-
-    rasa_server.use_write_ahead_log_for_sqlite()
-    rasa_server.use_write_ahead_log_for_sqlite()  # installing twice keeps one listener
-    yield
-    event.remove(Engine, "connect", rasa_server._set_sqlite_pragmas)
-
-
-def test_sqlite_connections_use_the_write_ahead_log(tmp_path, sqlite_tuning):
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-    engine.dispose()
