@@ -4,6 +4,7 @@ Rules: data/rules/conversation.yml.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Dict, List, Text
 
@@ -14,7 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import current_problem, latest_entity_values, shown_step_index
 from actions.feedback import ActionStoreRating
 from actions.invoice_lookup import ActionCheckInvoice
+from bot import services
 from bot.extraction import normalise, validate_tax_id
+
+logger = logging.getLogger(__name__)
 
 # Something shaped like a 统一社会信用代码: 18 characters of digits and capitals.
 _TAX_ID_SHAPE = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])")
@@ -56,9 +60,10 @@ class ActionHandleInform(Action):
     else is acknowledged and the user is asked what the problem is (or the step re-shown).
     """
 
-    def __init__(self, invoices=None, feedback=None) -> None:
+    def __init__(self, invoices=None, feedback=None, tickets=None) -> None:
         self._check_invoice = ActionCheckInvoice(invoices)
         self._store_rating = ActionStoreRating(feedback)
+        self._tickets = tickets
 
     def name(self) -> Text:
         return "action_handle_inform"
@@ -76,6 +81,20 @@ class ActionHandleInform(Action):
             return await self._store_rating.run(dispatcher, tracker, domain)
         if current_problem(tracker) and shown_step_index(tracker) is not None:
             dispatcher.utter_message(response="utter_detail_noted_during_step")
+        elif self._added_to_open_ticket(tracker, text):
+            dispatcher.utter_message(response="utter_detail_added_to_ticket",
+                                     ticket_number=tracker.get_slot("ticket_number"))
         else:
             dispatcher.utter_message(response="utter_inform_received")
         return []
+
+    def _added_to_open_ticket(self, tracker: Tracker, text: str) -> bool:
+        """After a hand-over, a detail (a phone number, a time to call) goes on the ticket."""
+        number = tracker.get_slot("ticket_number")
+        if not number or not text.strip():
+            return False
+        try:
+            return (self._tickets or services.tickets()).add_note(number, text) is not None
+        except Exception:  # noqa: BLE001 - the user still gets an answer
+            logger.exception("adding a note to ticket %s failed", number)
+            return False

@@ -12,6 +12,9 @@ from sqlalchemy import Column, DateTime, Enum, Integer, String, Text, select
 from bot.storage import Base, StoredService, from_row, one_row
 
 
+MAX_NOTE_CHARS = 500  # a pasted log is cut; the conversation keeps the whole text
+
+
 class TicketStatus(str, enum.Enum):
     """Life cycle of a ticket (values are stable strings used by responses and the console)."""
 
@@ -115,6 +118,22 @@ class TicketService(StoredService):
             if row is None:
                 return None
             row.status = status
+            row.updated_at = self._clock()
+            return _to_ticket(row)
+
+    def add_note(self, number: str, text: str) -> Optional[Ticket]:
+        """Append what the user added after the hand-over to ``details["notes"]``.
+
+        Returns the updated ticket, or None when there is no such ticket or it is resolved
+        (a resolved ticket is not reopened by a stray message).
+        """
+        with self._sessions() as session, session.begin():
+            row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
+            if row is None or row.status == TicketStatus.RESOLVED:
+                return None
+            details = json.loads(row.details_json)
+            details["notes"] = list(details.get("notes") or []) + [text.strip()[:MAX_NOTE_CHARS]]
+            row.details_json = json.dumps(details, ensure_ascii=False)
             row.updated_at = self._clock()
             return _to_ticket(row)
 

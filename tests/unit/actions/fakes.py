@@ -108,6 +108,13 @@ class FakeTickets:
     def by_number(self, number):
         return next((t for t in self.created if t.number == number.upper()), None)
 
+    def add_note(self, number, text):
+        ticket = self.by_number(number)
+        if ticket is None or ticket.status is TicketStatus.RESOLVED:
+            return None
+        ticket.details.setdefault("notes", []).append(text)
+        return ticket
+
     def latest_for(self, sender_id):
         mine = [t for t in self.created if t.sender_id == sender_id]
         return mine[-1] if mine else None

@@ -299,3 +299,22 @@ async def test_other_details_are_not_taken_for_a_rating(slots, text):
     await ActionHandleInform(feedback=feedback).run(dispatcher, make_tracker(slots, intent="inform", text=text), {})
     assert feedback.ratings == []
     assert responses(dispatcher) == ["utter_inform_received"]
+
+
+async def test_a_detail_after_the_hand_over_goes_on_the_ticket():
+    tickets = FakeTickets()
+    ticket = tickets.create("user-1", "login_failure", {}, [])
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"ticket_number": ticket.number}, intent="inform", text="电话13800138000，下午都在")
+    await ActionHandleInform(tickets=tickets).run(dispatcher, tracker, {})
+    assert ticket.details["notes"] == ["电话13800138000，下午都在"]
+    assert responses(dispatcher) == ["utter_detail_added_to_ticket"]
+    assert dispatcher.messages[0]["ticket_number"] == ticket.number
+
+
+async def test_without_an_open_ticket_a_detail_is_only_acknowledged():
+    tickets = FakeTickets()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"ticket_number": "GD20261127-000099"}, intent="inform", text="我在北京")
+    await ActionHandleInform(tickets=tickets).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_inform_received"]

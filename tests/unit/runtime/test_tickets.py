@@ -42,3 +42,15 @@ def test_status_changes_and_privacy_deletion(tickets):
     assert tickets.set_status("GD00000000-000000", TicketStatus.RESOLVED) is None
     assert tickets.forget_sender("u1") == 1
     assert tickets.latest_for("u1") is None
+
+
+def test_notes_are_added_to_an_open_ticket_but_not_to_a_resolved_one(tickets):
+    ticket = tickets.create(sender_id="u1", problem=None, details={"platform": "开票软件"}, steps_tried=[])
+    tickets.add_note(ticket.number.lower(), " 电话 13800138000 ")
+    updated = tickets.add_note(ticket.number, "x" * 2000)
+    assert updated.details["platform"] == "开票软件"
+    assert updated.details["notes"] == ["电话 13800138000", "x" * 500]
+    tickets.set_status(ticket.number, TicketStatus.RESOLVED)
+    assert tickets.add_note(ticket.number, "还在吗") is None
+    assert tickets.by_number(ticket.number).details["notes"][-1] == "x" * 500
+    assert tickets.add_note("GD00000000-000000", "?") is None
