@@ -51,6 +51,12 @@ def shown_step_index(tracker: Tracker) -> Optional[int]:
     return None if value is None else int(value)
 
 
+def problem_with_step_on_screen(tracker: Tracker) -> Optional[str]:
+    """The problem being worked on when one of its steps has been shown, else None."""
+    problem = current_problem(tracker)
+    return problem if problem and shown_step_index(tracker) is not None else None
+
+
 def collected_details(tracker: Tracker) -> Dict[str, Any]:
     """Every detail slot that has a value."""
     return {

@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import current_problem, latest_entity_values, shown_step_index
+from actions.common import latest_entity_values, problem_with_step_on_screen
 from actions.feedback import ActionStoreRating
 from actions.invoice_lookup import ActionCheckInvoice
 from bot import services
@@ -41,7 +41,7 @@ class ActionHandleShortReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if current_problem(tracker) and shown_step_index(tracker) is not None:
+        if problem_with_step_on_screen(tracker):
             dispatcher.utter_message(response="utter_waiting_for_step_result")
         elif tracker.get_slot("awaiting_rating"):
             dispatcher.utter_message(response="utter_ask_rating")
@@ -79,7 +79,7 @@ class ActionHandleInform(Action):
             return await self._check_invoice.run(dispatcher, tracker, domain)
         if tracker.get_slot("awaiting_rating") and _BARE_RATING.fullmatch(normalise(text).strip()):
             return await self._store_rating.run(dispatcher, tracker, domain)
-        if current_problem(tracker) and shown_step_index(tracker) is not None:
+        if problem_with_step_on_screen(tracker):
             dispatcher.utter_message(response="utter_detail_noted_during_step")
         elif self._added_to_open_ticket(tracker, text):
             dispatcher.utter_message(response="utter_detail_added_to_ticket",

@@ -17,6 +17,7 @@ from actions.common import (
     end_of_problem_events,
     latest_entity_values,
     latest_intent,
+    problem_with_step_on_screen,
     shown_step_index,
 )
 from actions.handoff import hand_over
@@ -69,7 +70,7 @@ class ActionStartTroubleshooting(Action):
         if problem is None:
             dispatcher.utter_message(response="utter_which_problem")
             return []
-        if problem == current_problem(tracker) and shown_step_index(tracker) is not None:
+        if problem == problem_with_step_on_screen(tracker):
             dispatcher.utter_message(response="utter_same_problem_continues")
             return []
 

@@ -400,23 +400,18 @@ class Run:
             if self.budget.remaining() - REPORT_RESERVE_S < 100:
                 self.results["run"]["skipped"].append(f"whatif {variant.name}: time budget")
                 continue
-            stack = latency.TimedStack(var_dir=self.workdir / f"var-whatif-{variant.name}",
-                                       model=self._require_model(), name=f"bench-whatif-{variant.name}",
-                                       env=variant.env)
-            stack.plain_rasa = variant.plain_rasa
             try:
-                stack.start()
-                latency.warm_up(stack.rasa_url, [e.text for e in heldout])
-                turns = {str(c): _summary(latency.run(latency.conversation_load(
-                    stack.rasa_url, c, o.turn_count, o.turn_seconds))) for c in (1, 8, 32)}
-                rasa_pid = stack.pids().get("rasa")
-                variants.append({"name": variant.name, "change": variant.change, "turns": turns,
-                                 "rasa_peak_rss": memory.peak_with_children(rasa_pid) if rasa_pid else None})
+                with latency.warmed_stack(self.workdir / f"var-whatif-{variant.name}", self._require_model(),
+                                          f"bench-whatif-{variant.name}", [e.text for e in heldout],
+                                          env=variant.env, plain_rasa=variant.plain_rasa) as stack:
+                    turns = {str(c): _summary(latency.run(latency.conversation_load(
+                        stack.rasa_url, c, o.turn_count, o.turn_seconds))) for c in (1, 8, 32)}
+                    rasa_pid = stack.pids().get("rasa")
+                    variants.append({"name": variant.name, "change": variant.change, "turns": turns,
+                                     "rasa_peak_rss": memory.peak_with_children(rasa_pid) if rasa_pid else None})
             except Exception as error:  # noqa: BLE001 - one variant failing keeps the others
                 variants.append({"name": variant.name, "change": variant.change,
                                  "error": f"{type(error).__name__}: {error}"})
-            finally:
-                stack.stop()
 
     def phase_tf_threads(self) -> None:
         from bench.tf_threads import SETTINGS, measure_setting

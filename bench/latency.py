@@ -15,9 +15,10 @@ import itertools
 import random
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import aiohttp
 
@@ -104,6 +105,20 @@ class TimedStack(Stack):
         """Process ids by name (actions, rasa)."""
         processes = self._supervisor.processes if self._supervisor else []
         return dict(zip(("actions", "rasa"), (p.pid for p in processes)))
+
+
+@contextmanager
+def warmed_stack(var_dir: Path, model: Path, name: str, texts: Sequence[str],
+                 env: Optional[Dict[str, str]] = None, plain_rasa: bool = False) -> Iterator[TimedStack]:
+    """A fresh :class:`TimedStack`, started and warmed up (:func:`warm_up`); stopped on exit."""
+    stack = TimedStack(var_dir=var_dir, model=model, name=name, env=env or {})
+    stack.plain_rasa = plain_rasa
+    try:
+        stack.start()
+        warm_up(stack.rasa_url, texts)
+        yield stack
+    finally:
+        stack.stop()
 
 
 @dataclass

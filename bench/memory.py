@@ -70,7 +70,8 @@ def peak_with_children(pid: int, proc: Path = PROC) -> Optional[int]:
     own = memory_of(pid, proc)
     if own is None:
         return None
-    return own.peak + sum(child.peak for child in map(lambda c: memory_of(c, proc), own.children) if child)
+    children = (memory_of(child, proc) for child in own.children)
+    return own.peak + sum(child.peak for child in children if child)
 
 
 def gib(value: float) -> float:

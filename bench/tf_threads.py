@@ -66,11 +66,6 @@ def measure_running(stack: latency.TimedStack, texts: Sequence[str], workload: W
 def measure_setting(setting: Setting, model: Path, var_dir: Path, texts: Sequence[str],
                     workload: Workload) -> Dict[str, object]:
     """Start a fresh stack with ``setting``, warm it, measure, stop it."""
-    stack = latency.TimedStack(var_dir=var_dir, env=setting.env(), model=model,
-                               name=f"bench-tf-{setting.name.replace('/', '-')}")
-    stack.start()
-    try:
-        latency.warm_up(stack.rasa_url, texts)
+    with latency.warmed_stack(var_dir, model, f"bench-tf-{setting.name.replace('/', '-')}", texts,
+                              env=setting.env()) as stack:
         return {"setting": setting.name, **measure_running(stack, texts, workload)}
-    finally:
-        stack.stop()
