@@ -28,7 +28,11 @@ SHARED_FILES: Dict[str, Callable[[str, Any], schema.Result]] = {
     "prevention.yml": schema.validate_prevention,
     "support.yml": schema.validate_support,
     "faq.yml": schema.validate_faq,
+    "errors.yml": schema.validate_errors,
 }
+
+#: Shared files that may be absent (the catalogue is being collected; see docs/understanding.md).
+OPTIONAL_FILES = frozenset({"errors.yml"})
 
 PathLike = Union[str, Path]
 
@@ -140,7 +144,7 @@ def _read(content_dir: PathLike) -> Tuple[Content, List[str]]:
         found, specs[path.name] = validate(path.name, data)
         errors += found
     for name in SHARED_FILES:
-        if name not in specs:
+        if name not in specs and name not in OPTIONAL_FILES:
             errors.append(f"{name}:(document): missing file")
     errors += schema.cross_check(specs)
     problems = {k: specs[f"{k}.yml"] for k in PROBLEM_KEYS if f"{k}.yml" in specs}

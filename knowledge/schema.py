@@ -378,6 +378,99 @@ def validate_faq(doc: _Doc, data: dict) -> Spec:
     return {"entries": entries}
 
 
+#: Error-catalogue bounds: a pasted-error text must be specific enough that a match means this
+#: error ("登录失败" alone is a complaint, not an error message).
+MIN_ERROR_TEXT_CHARS = 4
+MAX_ERROR_CAUSE, MAX_ERROR_FIX = 200, MAX_INSTRUCTIONS
+ERROR_FIELDS = ("key", "problem", "platform", "title", "match", "cause", "fix", "escalate", "source")
+_URL = re.compile(r"^https?://\S+$")
+
+
+@_document("errors")
+def validate_errors(doc: _Doc, data: dict) -> Spec:
+    """Validate ``errors.yml`` (the catalogue of real error messages and codes users paste)."""
+    entries = []
+    for where, item in doc.records(data, "", "errors", ERROR_FIELDS):
+        entry = {
+            "key": doc.ident(item, where, "key"),
+            "problem": _problem_key(doc, item, where),
+            "platform": doc.text(item, where, "platform", chinese=False),
+            "title": doc.text(item, where, "title"),
+            "match": _error_match(doc, item, where),
+            "cause": _bounded(doc, doc.text(item, where, "cause"), f"{where}.cause", MAX_ERROR_CAUSE),
+            "fix": _bounded(doc, doc.text(item, where, "fix"), f"{where}.fix", MAX_ERROR_FIX),
+            "escalate": _flag(doc, item, where, "escalate"),
+            "source": doc.text(item, where, "source", chinese=False),
+        }
+        if entry["source"] and not _URL.match(entry["source"]):
+            doc.error(f"{where}.source", f"must be an http(s) URL: {entry['source']!r}")
+        entries.append(entry)
+    doc.unique([(f"errors[{i}].key", e["key"]) for i, e in enumerate(entries)], "key")
+    doc.unique([(f"errors[{i}].match.texts[{j}]", _fold(t))
+                for i, e in enumerate(entries) for j, t in enumerate(e["match"]["texts"])], "error text")
+    return {"errors": entries}
+
+
+def _problem_key(doc: _Doc, item: dict, where: str) -> str:
+    value = doc.ident(item, where, "problem")
+    if value and value not in PROBLEM_KEYS:
+        doc.error(f"{where}.problem", f"unknown problem key {value!r}")
+        return ""
+    return value
+
+
+def _error_match(doc: _Doc, item: dict, where: str) -> Spec:
+    where = _join(where, "match")
+    data = doc.mapping(item.get("match"), where, ("codes", "texts", "patterns"))
+    if data is None:
+        return {"codes": [], "texts": [], "patterns": []}
+    lists = {name: _optional_strings(doc, data, where, name) for name in ("codes", "texts", "patterns")}
+    for i, text in enumerate(lists["texts"]):
+        if len(_CJK.findall(text)) < MIN_ERROR_TEXT_CHARS:
+            doc.error(f"{where}.texts[{i}]", f"needs at least {MIN_ERROR_TEXT_CHARS} Chinese characters "
+                                               f"to be specific: {text!r}")
+    for i, pattern in enumerate(lists["patterns"]):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            doc.error(f"{where}.patterns[{i}]", f"not a regular expression ({exc}): {pattern!r}")
+    if not any(lists.values()):
+        doc.error(where, "needs at least one of codes, texts, patterns")
+    return lists
+
+
+def _optional_strings(doc: _Doc, data: dict, where: str, name: str) -> List[str]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        doc.error(_join(where, name), "must be a list")
+        return []
+    out = []
+    for i, v in enumerate(value):
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = str(v)
+        if not isinstance(v, str) or not v.strip():
+            doc.error(f"{_join(where, name)}[{i}]", "must be non-empty text")
+            continue
+        out.append(v.strip() if name == "patterns" else machine_value(v))
+    return out
+
+
+def _bounded(doc: _Doc, text: str, where: str, limit: int) -> str:
+    if len(text) > limit:
+        doc.error(where, f"at most {limit} characters, has {len(text)}")
+    return text
+
+
+def _flag(doc: _Doc, item: dict, where: str, name: str) -> bool:
+    value = item.get(name, False)
+    if not isinstance(value, bool):
+        doc.error(_join(where, name), f"must be true or false: {value!r}")
+        return False
+    return value
+
+
 def _fold(text: str) -> str:
     """A question as compared for repeats: NFKC (full-width = half-width), no punctuation."""
     return re.sub(r"[\s?!,。]", "", unicodedata.normalize("NFKC", text)).lower()
