@@ -22,8 +22,8 @@ PYTHON310 := $(shell for p in python3.10 "$${PYENV_ROOT:-$$HOME/.pyenv}"/version
 	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
-	$(shell find bot/nlu bot/extraction -name '*.py' 2>/dev/null)
-WIDGET_SOURCES := $(shell find bot/widget -path bot/widget/node_modules -prune -o -path bot/widget/dist -prune -o -type f -print 2>/dev/null)
+	$(shell find bot/rasa_plugins/nlu bot/zhtext -name '*.py' 2>/dev/null)
+WIDGET_SOURCES := $(shell find bot/console/widget -path bot/console/widget/node_modules -prune -o -path bot/console/widget/dist -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train knowledge widget browser run test test-fast bench clean
 
@@ -55,7 +55,7 @@ knowledge: $(STAMPS)/installed
 
 widget: $(STAMPS)/widget
 $(STAMPS)/widget: $(WIDGET_SOURCES)
-	cd bot/widget && npm ci --no-audit --no-fund && npm run build
+	cd bot/console/widget && npm ci --no-audit --no-fund && npm run build
 	@mkdir -p $(STAMPS) && touch $@
 
 # Debian's chromium for the browser tests (Playwright must not download its own).

@@ -1,5 +1,5 @@
 """Custom actions (rasa-sdk): thin glue between the dialogue and the services in ``bot/``."""
-from bot.logmask import install as _mask_personal_data_in_logs
+from bot.app.logmask import install as _mask_personal_data_in_logs
 
 # The action server logs slot values and user text; personal data never reaches the logs.
 _mask_personal_data_in_logs()

@@ -25,7 +25,7 @@ def warm_up() -> float:
     A failure here is logged, not raised: the action server still starts, and the first
     action that needs the knowledge base reports the problem to the user politely.
     """
-    from bot import services
+    from bot.app import container as services
 
     started = time.perf_counter()
     try:

@@ -15,8 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_entity_values, problem_with_step_on_screen
 from actions.feedback import ActionStoreRating
 from actions.invoice_lookup import ActionCheckInvoice
-from bot import services
-from bot.extraction import normalise, validate_tax_id
+from bot.app import container as services
+from bot.zhtext import normalise, validate_tax_id
 
 logger = logging.getLogger(__name__)
 

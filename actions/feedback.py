@@ -8,8 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity_values
-from bot import services
-from bot.ratings import parse_rating
+from bot.app import container as services
+from bot.zhtext.ratings import parse_rating
 
 
 class ActionStoreRating(Action):

@@ -13,7 +13,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import collected_details, current_problem, end_of_problem_events
-from bot import services
+from bot.app import container as services
 
 logger = logging.getLogger(__name__)
 

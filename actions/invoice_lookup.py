@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_entity_values, latest_intent
-from bot import services
-from bot.extraction import validate_invoice_number
-from bot.invoices.base import InvoiceSystemUnavailable
+from bot.app import container as services
+from bot.zhtext import validate_invoice_number
+from bot.app.invoices.base import InvoiceSystemUnavailable
 
 #: Failed answers after which the form stops asking and the steps begin.
 MAX_ATTEMPTS = 2

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import services
+from bot.app import container as services
 from knowledge.search import GOOD_MATCH
 
 

@@ -21,8 +21,8 @@ from actions.common import (
     shown_step_index,
 )
 from actions.handoff import hand_over
-from bot import services
-from bot.storage import CHINA_TZ
+from bot.app import container as services
+from bot.app.database import CHINA_TZ
 from knowledge.engine import NOT_SOLVED
 from knowledge.errors import UnknownProblem
 

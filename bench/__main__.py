@@ -297,7 +297,7 @@ class Run:
         heldout, _, _ = self.data()
         texts = [e.text for e in heldout]
         o = self.options
-        stack = latency.TimedStack(var_dir=self.workdir / "var-latency", model=self._require_model(),
+        stack = latency.Stack(var_dir=self.workdir / "var-latency", model=self._require_model(),
                                    name="bench")
         stack.start()
         try:

@@ -1,6 +1,6 @@
 """Latency and throughput of the real servers on 127.0.0.1.
 
-The servers are the ones ``make run`` starts (``tests.support.servers.Stack``: action server +
+The servers are the ones ``make run`` starts (``bot.launcher.stack.Stack``: action server +
 Rasa server with the SQLite tracker store, its own var directory). The load generator is an
 aiohttp client in the bench process, on the same two cores: it costs well under a millisecond
 per request, but it is not free, and the report says so.
@@ -23,7 +23,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import aiohttp
 
 from bench.stats import LatencySummary, summarize
-from tests.support.servers import Stack
+from bot.launcher.stack import Stack
 
 # Scripted conversations. Typed messages go through NLU; "/intent" messages are what the
 # buttons send. Each script touches the knowledge base (troubleshooting steps come from it)
@@ -58,7 +58,7 @@ class WhatIfVariant:
 
 WHATIF_VARIANTS = (
     WhatIfVariant("plain-rasa", "the Rasa server as plain `python -m rasa run` (without "
-                  "bot/rasa_server.py's cached response validator)", plain_rasa=True),
+                  "bot/rasa_plugins/server.py's cached response validator)", plain_rasa=True),
     # Rasa refuses several workers with the in-memory lock store; Redis must run on 127.0.0.1.
     WhatIfVariant("two-workers", "`SANIC_WORKERS=2` with the Redis lock store (127.0.0.1:6379) "
                   "for both servers", env={"SANIC_WORKERS": "2", "LOCK_STORE_TYPE": "redis",
@@ -66,53 +66,11 @@ WHATIF_VARIANTS = (
 )
 
 
-class TimedStack(Stack):
-    """A :class:`Stack` that also records how long each process took to become ready.
-
-    ``Stack.start`` is reproduced step for step (same command builders, same readiness URLs,
-    same timeouts), with a clock around each process. ``plain_rasa`` starts the Rasa server as
-    ``python -m rasa`` instead of bot/rasa_server.py (the optional what-if phase).
-    """
-
-    startup_s: Dict[str, float]
-    plain_rasa: bool = False
-
-    def start(self) -> "TimedStack":
-        from bot.launcher import Supervisor, action_server_command, rasa_server_command
-        from tests.support.servers import RESULTS
-
-        if not Path(self.model).exists():
-            raise RuntimeError(f"no trained model at {self.model}")
-        self.startup_s = {}
-        supervisor = Supervisor(self.environment(), log_dir=RESULTS / "server-logs" / self.name)
-        self._supervisor = supervisor
-        try:
-            started = time.monotonic()
-            supervisor.start("actions", action_server_command(self.action_port), f"{self.action_url}/health", 120)
-            self.startup_s["actions"] = time.monotonic() - started
-            started = time.monotonic()
-            command = rasa_server_command(Path(self.model), self.rasa_port)
-            if self.plain_rasa:
-                command[command.index("bot.rasa_server")] = "rasa"  # [python, -m, MODULE, run, ...]
-            supervisor.start("rasa", command, f"{self.rasa_url}/", 300)
-            self.startup_s["rasa"] = time.monotonic() - started
-        except Exception:
-            supervisor.stop()
-            raise
-        return self
-
-    def pids(self) -> Dict[str, int]:
-        """Process ids by name (actions, rasa)."""
-        processes = self._supervisor.processes if self._supervisor else []
-        return dict(zip(("actions", "rasa"), (p.pid for p in processes)))
-
-
 @contextmanager
 def warmed_stack(var_dir: Path, model: Path, name: str, texts: Sequence[str],
-                 env: Optional[Dict[str, str]] = None, plain_rasa: bool = False) -> Iterator[TimedStack]:
-    """A fresh :class:`TimedStack`, started and warmed up (:func:`warm_up`); stopped on exit."""
-    stack = TimedStack(var_dir=var_dir, model=model, name=name, env=env or {})
-    stack.plain_rasa = plain_rasa
+                 env: Optional[Dict[str, str]] = None, plain_rasa: bool = False) -> Iterator[Stack]:
+    """A fresh :class:`Stack`, started and warmed up (:func:`warm_up`); stopped on exit."""
+    stack = Stack(var_dir=var_dir, model=model, name=name, env=env or {}, plain_rasa=plain_rasa)
     try:
         stack.start()
         warm_up(stack.rasa_url, texts)

@@ -33,7 +33,7 @@ CATEGORIES: Tuple[Tuple[str, str], ...] = (
     ("deepcopy", r"\bdeepcopy\b"),
     ("project actions (actions/)", r"\(actions/"),
     ("knowledge base (knowledge/)", r"\(knowledge/"),
-    ("invoice system (bot/invoices/)", r"\(bot/invoices/"),
+    ("invoice system (bot/app/invoices/)", r"\(bot/app/invoices/"),
 )
 
 

@@ -173,7 +173,7 @@ def _turn_limits(results: Dict[str, Any]) -> List[str]:
 
     lines += [
         "- Where the Rasa server's time goes. Already done in the project: the Rasa server runs "
-        "through bot/rasa_server.py (a jsonschema validator built once instead of "
+        "through bot/rasa_plugins/server.py (a jsonschema validator built once instead of "
         "`jsonschema.validate` per custom action"
         + (f", {cost['validate_ms']:.1f} → {cost['prebuilt_validator_ms']:.1f} ms per call, "
            f"jsonschema {cost['jsonschema']}, bench/schema_cost.py" if cost else "")

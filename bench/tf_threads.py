@@ -50,7 +50,7 @@ class Workload:
     turn_seconds: float = 12.0
 
 
-def measure_running(stack: latency.TimedStack, texts: Sequence[str], workload: Workload) -> Dict[str, object]:
+def measure_running(stack: latency.Stack, texts: Sequence[str], workload: Workload) -> Dict[str, object]:
     """The workload against a stack that is already up and warmed."""
     result: Dict[str, object] = {"cold_start_s": stack.startup_s.get("rasa")}
     for key, coroutine in (

@@ -4,7 +4,7 @@ Routes:
     GET  /                               demo support page (widget embedded by one script tag)
     GET  /faq.html                       second page, same conversation (shared session id)
     GET  /site/{file}                    the demo pages' own CSS
-    GET  /widget/{file}                  the built widget (bot/widget/dist)
+    GET  /widget/{file}                  the built widget (bot/console/widget/dist)
     GET  /api/health                     liveness
     GET  /api/announcements/active       announcements in effect now (banner)
     POST /api/feedback                   thumbs up/down on an answer, or a 1-5 rating
@@ -55,8 +55,8 @@ def create_app(
     Args:
         config: the console configuration.
         knowledge: a ``knowledge.repository.KnowledgeBase`` (default: built from settings).
-        feedback: a ``bot.feedback.FeedbackService`` (default: built from settings).
-        tickets: a ``bot.tickets.TicketService`` (default: built from settings).
+        feedback: a ``bot.app.feedback.FeedbackService`` (default: built from settings).
+        tickets: a ``bot.app.tickets.TicketService`` (default: built from settings).
     """
     app = web.Application(
         middlewares=[cors_middleware(config.cors_origins), error_middleware],

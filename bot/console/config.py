@@ -1,4 +1,4 @@
-"""Settings of the console process (on top of the shared ``bot.settings.Settings``)."""
+"""Settings of the console process (on top of the shared ``bot.app.settings.Settings``)."""
 from __future__ import annotations
 
 import os
@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.app.settings import PROJECT_ROOT, Settings
 
-WIDGET_DIST_DIR = PROJECT_ROOT / "bot" / "widget" / "dist"
+WIDGET_DIST_DIR = Path(__file__).resolve().parent / "widget" / "dist"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 

@@ -18,7 +18,7 @@ from bot.console.history import (
 from bot.console.rasa_client import RasaUnavailable
 from bot.console.requests import read_json_object
 from bot.console.serialize import announcement_json, rating_json, vote_json
-from bot.feedback import InvalidFeedback
+from bot.app.feedback import InvalidFeedback
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The console's services on the application database, built lazily (first request).
 
-Built here rather than through ``bot.services`` so the console owns its wiring: one session
+Built here rather than through ``bot.app.container`` so the console owns its wiring: one session
 factory shared by the knowledge base, feedback and tickets, and the knowledge content loaded
 once if the database is still empty (``make run`` normally loads it before).
 """
@@ -10,7 +10,7 @@ import logging
 import threading
 from typing import Any, Callable, Dict
 
-from bot.settings import Settings
+from bot.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class ConsoleServices:
             return self._instances[name]
 
     def sessions(self):
-        from bot.storage import make_app_session_factory
+        from bot.app.database import make_app_session_factory
 
         return self._get("sessions", lambda: make_app_session_factory(self._settings.app_database_url))
 
@@ -59,11 +59,11 @@ class ConsoleServices:
         return self._get("knowledge", build)
 
     def feedback(self):
-        from bot.feedback import FeedbackService
+        from bot.app.feedback import FeedbackService
 
         return self._get("feedback", lambda: FeedbackService(self.sessions()))
 
     def tickets(self):
-        from bot.tickets import TicketService
+        from bot.app.tickets import TicketService
 
         return self._get("tickets", lambda: TicketService(self.sessions()))

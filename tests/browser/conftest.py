@@ -19,7 +19,7 @@ from typing import Iterator
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from bot.app.settings import PROJECT_ROOT
 from tests.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -10,7 +10,7 @@ It plays both sides WeChat's servers have towards the bot:
   Account), `/cgi-bin/gettoken`, `/cgi-bin/message/send` (WeCom), with tokens that can be
   expired and error codes that can be injected.
 
-Its crypto is written independently of `bot.channels.wechat.crypto` (standard library +
+Its crypto is written independently of `bot.rasa_plugins.channels.wechat.crypto` (standard library +
 `cryptography`), so a symmetric bug in the bot cannot pass unnoticed; it is itself checked
 against the reference vectors in tests/channels/unit/test_simulator.py.
 """

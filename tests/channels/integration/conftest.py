@@ -33,7 +33,7 @@ def _require_channels(rasa_url: str) -> None:
         response = requests.get(f"{rasa_url}/webhooks/{name}/", timeout=10)
         assert response.status_code == 200, (
             f"/webhooks/{name}/ answered {response.status_code}: credentials.yml must list "
-            "bot.channels.wechat.oa.WeChatOfficialAccountInput and bot.channels.wechat.wecom.WeComInput"
+            "bot.rasa_plugins.channels.wechat.oa.WeChatOfficialAccountInput and bot.rasa_plugins.channels.wechat.wecom.WeComInput"
         )
         assert response.json() == {"status": "ok"}, f"the {name} channel is disabled: see the Rasa log"
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bot.feedback import FeedbackService
-from bot.storage import make_app_session_factory
+from bot.app.feedback import FeedbackService
+from bot.app.database import make_app_session_factory
 from tests.channels.accounts import OA_ACCOUNT
 from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import WeChatSimulator

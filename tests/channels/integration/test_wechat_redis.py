@@ -8,13 +8,13 @@ import uuid
 import pytest
 import pytest_asyncio
 
-from bot.channels.wechat import dedupe
-from bot.channels.wechat.common import CallbackHandler, HandlerSettings
-from bot.channels.wechat import crypto
-from bot.channels.wechat.kv import RedisStore
-from bot.channels.wechat.oa import SAFE, OfficialAccountProtocol
-from bot.channels.wechat.render import ButtonMemory, render_turn
-from bot.channels.wechat.tokens import AccessTokenCache
+from bot.rasa_plugins.channels.wechat import dedupe
+from bot.rasa_plugins.channels.wechat.common import CallbackHandler, HandlerSettings
+from bot.rasa_plugins.channels.wechat import crypto
+from bot.rasa_plugins.channels.wechat.kv import RedisStore
+from bot.rasa_plugins.channels.wechat.oa import SAFE, OfficialAccountProtocol
+from bot.rasa_plugins.channels.wechat.render import ButtonMemory, render_turn
+from bot.rasa_plugins.channels.wechat.tokens import AccessTokenCache
 from tests.channels.simulator import Account, WeChatSimulator
 from tests.channels.unit.fakes import FakeRasa, RecordingApi, RecordingEraser, parse_query, say
 

@@ -7,10 +7,10 @@ from typing import Callable, List, Tuple
 
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels.wechat import crypto
-from bot.channels.wechat.common import CallbackHandler, HandlerSettings
-from bot.channels.wechat.kv import MemoryStore
-from bot.channels.wechat.oa import PLAINTEXT, SAFE, OfficialAccountProtocol
+from bot.rasa_plugins.channels.wechat import crypto
+from bot.rasa_plugins.channels.wechat.common import CallbackHandler, HandlerSettings
+from bot.rasa_plugins.channels.wechat.kv import MemoryStore
+from bot.rasa_plugins.channels.wechat.oa import PLAINTEXT, SAFE, OfficialAccountProtocol
 
 Responder = Callable[[str], List[dict]]
 
@@ -68,7 +68,7 @@ class RecordingEraser:
 
 
 def parse_query(query: str) -> dict:
-    from bot.channels.wechat.common import query_from_string
+    from bot.rasa_plugins.channels.wechat.common import query_from_string
 
     return dict(query_from_string(query))
 

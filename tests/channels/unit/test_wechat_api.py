@@ -6,8 +6,8 @@ import asyncio
 import pytest
 import pytest_asyncio
 
-from bot.channels.wechat.api import HttpSessions, OfficialAccountApi, WeComApi
-from bot.channels.wechat.kv import MemoryStore
+from bot.rasa_plugins.channels.wechat.api import HttpSessions, OfficialAccountApi, WeComApi
+from bot.rasa_plugins.channels.wechat.kv import MemoryStore
 from tests.channels.simulator import Account, ApiPeer
 
 OA = Account("oa", "t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxappid0000000001", "app-secret")

@@ -5,8 +5,8 @@ import types
 
 import pytest
 
-from bot.channels.wechat.channel import ApiOutputChannel, collector_named
-from bot.channels.wechat.common import forget_user_elsewhere, query_from_string
+from bot.rasa_plugins.channels.wechat.channel import ApiOutputChannel, collector_named
+from bot.rasa_plugins.channels.wechat.common import forget_user_elsewhere, query_from_string
 from tests.channels.unit.fakes import RecordingApi, oa_handler
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.channels.wechat import config
-from bot.channels.wechat.oa import COMPAT, PLAINTEXT, SAFE, WeChatOfficialAccountInput
-from bot.channels.wechat.wecom import WeComInput
+from bot.rasa_plugins.channels.wechat import config
+from bot.rasa_plugins.channels.wechat.oa import COMPAT, PLAINTEXT, SAFE, WeChatOfficialAccountInput
+from bot.rasa_plugins.channels.wechat.wecom import WeComInput
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OA_ENV = {"WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wx1", "WECHAT_APP_SECRET": "s", "WECHAT_AES_KEY": AES_KEY}
@@ -82,5 +82,5 @@ def test_missing_settings_disable_the_channel_with_one_log_line(monkeypatch, cap
 
 def test_credentials_yml_lists_both_channels():
     credentials = yaml.safe_load((REPO / "credentials.yml").read_text(encoding="utf-8"))
-    assert "bot.channels.wechat.oa.WeChatOfficialAccountInput" in credentials
-    assert "bot.channels.wechat.wecom.WeComInput" in credentials
+    assert "bot.rasa_plugins.channels.wechat.oa.WeChatOfficialAccountInput" in credentials
+    assert "bot.rasa_plugins.channels.wechat.wecom.WeComInput" in credentials

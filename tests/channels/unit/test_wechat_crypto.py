@@ -1,12 +1,12 @@
-"""bot.channels.wechat.crypto against every reference vector (channels.md §8, V1–V6)."""
+"""bot.rasa_plugins.channels.wechat.crypto against every reference vector (channels.md §8, V1–V6)."""
 
 import base64
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.channels.wechat import crypto
-from bot.channels.wechat.crypto import WeChatCipher, WeChatCryptoError
+from bot.rasa_plugins.channels.wechat import crypto
+from bot.rasa_plugins.channels.wechat.crypto import WeChatCipher, WeChatCryptoError
 
 V4_ENVELOPE = (
     "<xml>\n"
@@ -89,7 +89,7 @@ def test_v4_decrypt(vectors):
 
 
 def test_v4_encrypted_reply_envelope(vectors):
-    from bot.channels.wechat.xmlcodec import render_encrypted_envelope
+    from bot.rasa_plugins.channels.wechat.xmlcodec import render_encrypted_envelope
 
     v = vectors["V4_wechatpy_crypto"]
     e = v["encrypt"]

@@ -1,4 +1,4 @@
-"""The callback algorithm (bot.channels.wechat.common) with a fake Rasa, on the reference
+"""The callback algorithm (bot.rasa_plugins.channels.wechat.common) with a fake Rasa, on the reference
 vectors and on messages signed by the simulator's independent implementation.
 
 These are channels.md §8 "contract tests" 1–9, plus the mode, size and button rules.
@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from bot.channels.wechat import crypto
-from bot.channels.wechat.common import CallbackHandler, HandlerSettings
-from bot.channels.wechat.kv import MemoryStore
-from bot.channels.wechat.oa import COMPAT, PLAINTEXT, SAFE
-from bot.channels.wechat.wecom import WeComProtocol
+from bot.rasa_plugins.channels.wechat import crypto
+from bot.rasa_plugins.channels.wechat.common import CallbackHandler, HandlerSettings
+from bot.rasa_plugins.channels.wechat.kv import MemoryStore
+from bot.rasa_plugins.channels.wechat.oa import COMPAT, PLAINTEXT, SAFE
+from bot.rasa_plugins.channels.wechat.wecom import WeComProtocol
 from tests.channels.simulator import Account, WeChatSimulator, aes_decrypt, fields_of, sha1_signature
 from tests.channels.unit.fakes import (
     AES_KEY,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.channels.wechat.inputs import TurnInput, turn_input
+from bot.rasa_plugins.channels.wechat.inputs import TurnInput, turn_input
 
 
 def msg(msg_type, **extra):

@@ -6,10 +6,10 @@ import pytest
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 
-from bot.channels.wechat.kv import MemoryStore
-from bot.channels.wechat.render import ButtonMemory, render_turn, split_utf8
-from bot.ratings import parse_rating
-from bot.settings import PROJECT_ROOT
+from bot.rasa_plugins.channels.wechat.kv import MemoryStore
+from bot.rasa_plugins.channels.wechat.render import ButtonMemory, render_turn, split_utf8
+from bot.zhtext.ratings import parse_rating
+from bot.app.settings import PROJECT_ROOT
 
 GREETING = [
     {"recipient_id": "u", "text": "您好，我是发票助手。"},

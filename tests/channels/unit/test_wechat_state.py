@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.channels.wechat import dedupe
-from bot.channels.wechat.kv import FallbackStore, MemoryStore, RedisStore
-from bot.channels.wechat.tokens import AccessTokenCache
+from bot.rasa_plugins.channels.wechat import dedupe
+from bot.rasa_plugins.channels.wechat.kv import FallbackStore, MemoryStore, RedisStore
+from bot.rasa_plugins.channels.wechat.tokens import AccessTokenCache
 
 
 class Clock:

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bot.channels.wechat.xmlcodec import (
+from bot.rasa_plugins.channels.wechat.xmlcodec import (
     XmlRejected,
     cdata,
     parse_callback,

@@ -8,8 +8,8 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from bot.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
-from bot.tickets import Ticket, TicketStatus
+from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
+from bot.app.tickets import Ticket, TicketStatus
 from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit, Step
 
 CHINA = timezone(timedelta(hours=8))

@@ -16,8 +16,8 @@ from actions.troubleshooting import (
     ActionNextStep,
     ActionStartTroubleshooting,
 )
-from bot import services
-from bot.invoices.base import InvoiceStatus
+from bot.app import container as services
+from bot.app.invoices.base import InvoiceStatus
 from knowledge.engine import Troubleshooter
 from knowledge.types import SearchHit
 from tests.unit.actions.fakes import (

@@ -2,7 +2,7 @@
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from bot.settings import PROJECT_ROOT
+from bot.app.settings import PROJECT_ROOT
 
 
 def test_domain_actions_match_the_registered_ones():

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from actions import __main__ as action_server
-from bot import services
+from bot.app import container as services
 
 
 class RecordingKnowledgeBase:

@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.console.app import create_app
 from bot.console.config import ConsoleConfig
-from bot.feedback import FeedbackService
-from bot.storage import make_app_session_factory
-from bot.tickets import TicketService
+from bot.app.feedback import FeedbackService
+from bot.app.database import make_app_session_factory
+from bot.app.tickets import TicketService
 from knowledge.repository import KnowledgeBase
 
 OPERATOR_TOKEN = "s3cret-operator"

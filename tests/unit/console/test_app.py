@@ -94,7 +94,7 @@ async def test_a_vote_is_stored(client, sessions):
     response = await client.post("/api/feedback", json=VOTE)
     assert response.status == 201
     assert (await response.json())["vote"]["up"] is True
-    from bot.feedback import FeedbackService
+    from bot.app.feedback import FeedbackService
 
     assert [v.message_id for v in FeedbackService(sessions).for_conversation(KNOWN).votes] == ["bot-1"]
 
@@ -210,7 +210,7 @@ async def test_operator_api_never_answers_cross_origin(client):
 
 
 async def test_operator_sees_tickets_and_feedback(client, sessions):
-    from bot.tickets import TicketService
+    from bot.app.tickets import TicketService
 
     TicketService(sessions).create(KNOWN, "login_failure", {"platform": "电子税务局"}, ["check_password"],
                                    channel="socketio")

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.feedback import FeedbackService, InvalidFeedback, Rating, Vote
-from bot.storage import make_app_session_factory
+from bot.app.feedback import FeedbackService, InvalidFeedback, Rating, Vote
+from bot.app.database import make_app_session_factory
 
 SENDER = "0123456789abcdef0123456789abcdef"
 

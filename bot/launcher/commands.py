@@ -1,0 +1,90 @@
+"""The commands and environment of the assistant's processes (action server, Rasa server,
+console), shared by ``make run``, the test stacks and the benchmarks, so all of them start the
+servers exactly as users do.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Dict, List, Mapping
+
+from bot.app.settings import PROJECT_ROOT
+
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "fapiao.tar.gz"
+
+
+def runtime_env(
+    base: Mapping[str, str],
+    var_dir: Path,
+    rasa_port: int,
+    action_port: int,
+) -> Dict[str, str]:
+    """The environment for every process: embedded defaults unless the caller set a value.
+
+    Args:
+        base: the caller's environment (its values win).
+        var_dir: where SQLite files live by default.
+        rasa_port: port of the Rasa server.
+        action_port: port of the action server.
+    """
+    env = dict(base)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "VAR_DIR": str(var_dir),
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        # endpoints.yml: SQLTrackerStore on SQLite; a full URL in the host is used as is.
+        "TRACKER_DB_DIALECT": "sqlite",
+        "TRACKER_STORE_URL": f"sqlite:///{var_dir / 'tracker.db'}",
+        "TRACKER_DB": "rasa",
+        "LOCK_STORE_TYPE": "in_memory",
+        "LOCK_STORE_HOST": "127.0.0.1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(PROJECT_ROOT), base.get("PYTHONPATH", "")) if p
+        ),
+    }
+    for key, value in defaults.items():
+        env.setdefault(key, value)
+    return env
+
+
+def action_server_command(port: int) -> List[str]:
+    """The rasa-sdk action server serving ``actions/`` (actions/__main__.py)."""
+    return [sys.executable, "-m", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server_command(
+    model: Path,
+    port: int,
+    auth_token: str = "",
+    cors: str = "*",
+    credentials: Path = PROJECT_ROOT / "credentials.yml",
+    endpoints: Path = PROJECT_ROOT / "endpoints.yml",
+) -> List[str]:
+    """The Rasa server (bot/rasa_plugins/server.py) with the HTTP API and the channels of ``credentials``."""
+    command = [
+        sys.executable, "-m", "bot.rasa_plugins.server", "run",
+        "--model", str(model),
+        "--port", str(port),
+        "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1"),
+        "--enable-api",
+        "--credentials", str(credentials),
+        "--endpoints", str(endpoints),
+        "--cors", cors,
+    ]
+    if auth_token:
+        command += ["--auth-token", auth_token]
+    return command
+
+
+def console_command(port: int) -> List[str]:
+    """The console: demo support page, widget files, operator API."""
+    return [sys.executable, "-m", "bot.console", "--port", str(port)]
+
+

@@ -1,1 +1,0 @@
-"""Rasa NLU components of 发票助手 (the only package besides bot/channels that imports rasa)."""

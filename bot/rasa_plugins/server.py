@@ -1,0 +1,52 @@
+"""The Rasa server as this project runs it: ``python -m bot.rasa_plugins.server run ...``.
+
+Same as ``python -m rasa`` (same arguments), with one change that keeps Rasa 3.6's behaviour
+and removes most of a turn's avoidable CPU time (measured with py-spy, see docs/benchmarks.md):
+
+``RemoteAction._validate_action_result`` calls ``jsonschema.validate(result, schema)`` for
+every custom action it runs, and ``jsonschema.validate`` first checks the *schema* against
+its metaschema, every time: 40–60 ms of CPU per action on two cores, 60 % of the Rasa
+server's CPU under load (py-spy, docs/benchmarks.md). Here the validator is built once and
+reused. A response that fails validation still goes through Rasa's own method, so the error
+and its message are exactly Rasa's.
+
+SQLite's WAL mode for the tracker store was tried too and dropped: switching the journal mode
+of a database another process has open can block the event loop for SQLite's busy timeout.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+
+def install_cached_action_validation() -> None:
+    """Replace ``RemoteAction._validate_action_result`` by the cached-validator version."""
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    rasa_validate = RemoteAction._validate_action_result
+    if getattr(rasa_validate, "cached_validator", False):
+        return
+    validators: Dict[str, Any] = {}
+
+    def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+        validator = validators.get("response")
+        if validator is None:
+            schema = self.action_response_format_spec()  # a constant in Rasa 3.6
+            validator = validators["response"] = jsonschema.validators.validator_for(schema)(schema)
+        if validator.is_valid(result):
+            return True
+        return rasa_validate(self, result)  # raises Rasa's own ValidationError
+
+    validate_action_result.cached_validator = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = validate_action_result
+
+
+def main() -> None:
+    install_cached_action_validation()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
