@@ -13,7 +13,7 @@ from tests.channels.unit.fakes import RecordingApi, oa_handler
 @pytest.mark.parametrize("is_async", [False, True])
 async def test_unsubscribe_calls_the_privacy_hook_when_present(monkeypatch, is_async):
     forgotten = []
-    module = types.ModuleType("bot.privacy")
+    module = types.ModuleType("bot.app.privacy")
     if is_async:
         async def forget_user(user):
             forgotten.append(user)
@@ -21,21 +21,21 @@ async def test_unsubscribe_calls_the_privacy_hook_when_present(monkeypatch, is_a
         def forget_user(user):
             forgotten.append(user)
     module.forget_user = forget_user
-    monkeypatch.setitem(sys.modules, "bot.privacy", module)
+    monkeypatch.setitem(sys.modules, "bot.app.privacy", module)
     await forget_user_elsewhere("oUser")
     assert forgotten == ["oUser"]
 
 
 async def test_a_failing_privacy_hook_is_logged_not_raised(monkeypatch, caplog):
-    module = types.ModuleType("bot.privacy")
+    module = types.ModuleType("bot.app.privacy")
     module.forget_user = lambda user: 1 / 0
-    monkeypatch.setitem(sys.modules, "bot.privacy", module)
+    monkeypatch.setitem(sys.modules, "bot.app.privacy", module)
     await forget_user_elsewhere("oUser")
     assert "forget_user failed" in caplog.text
 
 
 async def test_a_missing_privacy_module_is_fine(monkeypatch):
-    monkeypatch.setitem(sys.modules, "bot.privacy", None)  # import raises ModuleNotFoundError
+    monkeypatch.setitem(sys.modules, "bot.app.privacy", None)  # import raises ModuleNotFoundError
     await forget_user_elsewhere("oUser")
 
 
@@ -43,7 +43,8 @@ async def test_proactive_messages_go_through_the_api_with_numbered_choices():
     api = RecordingApi()
     handler = oa_handler(api=api)
     output = ApiOutputChannel(handler, "wechat")
-    await output.send_response("oUser", {"text": "您的工单已处理", "buttons": [{"title": "满意", "payload": "/affirm"}]})
+    await output.send_response("oUser", {"text": "您的工单已处理",
+                                         "buttons": [{"title": "满意", "payload": "/affirm"}]})
     assert api.sent == [("oUser", "您的工单已处理\n【1】满意\n回复数字选择")]
     assert await handler.buttons.resolve("oUser", "1") == "/affirm"
     assert output.name() == "wechat"

@@ -264,21 +264,21 @@ class CallbackHandler:
 
 
 async def forget_user_elsewhere(user: str) -> None:
-    """Call `bot.privacy.forget_user(user)` when the project has that hook (tickets,
+    """Call `bot.app.privacy.forget_user(user)` when the project has that hook (tickets,
     feedback, ...). Only a missing module is ignored; errors inside the hook are logged."""
     try:
-        privacy = importlib.import_module("bot.privacy")
+        privacy = importlib.import_module("bot.app.privacy")
     except ModuleNotFoundError as error:
-        if error.name in ("bot", "bot.privacy"):
+        if error.name in ("bot", "bot.app", "bot.app.privacy"):
             return
-        logger.exception("bot.privacy could not be imported")
+        logger.exception("bot.app.privacy could not be imported")
         return
     try:
         result = privacy.forget_user(user)
         if inspect.isawaitable(result):
             await result
     except Exception:
-        logger.exception("bot.privacy.forget_user failed")
+        logger.exception("bot.app.privacy.forget_user failed")
 
 
 def query_from_string(query_string: str) -> Mapping[str, str]:

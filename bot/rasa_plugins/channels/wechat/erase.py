@@ -3,7 +3,7 @@
 Rasa 3.6 tracker stores have no `delete`, so each supported store is handled by what it is
 made of. The conversation lock is held meanwhile so a running turn cannot write the tracker
 back. Events already streamed to an event broker are not reachable from here; the
-`bot.privacy.forget_user` hook is the place for everything outside Rasa.
+`bot.app.privacy.forget_user` hook is the place for everything outside Rasa.
 """
 
 import asyncio
