@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
@@ -38,6 +38,7 @@ from knowledge.reader import (  # noqa: F401 - re-exported: the loader is the do
     read_content,
     read_document,
 )
+
 
 @dataclass(frozen=True)
 class LoadReport:
@@ -141,7 +142,7 @@ def _load_all(session, content: Content, tally: _Tally) -> None:
 
 
 def _sync(session, tally: _Tally, model, key_attr: str, label: str, specs: List[dict],
-          fields: Callable[[dict], dict], where=(), extra: Callable[[Any, dict], None] = None,
+          fields: Callable[[dict], dict], where=(), extra: Optional[Callable[[Any, dict], None]] = None,
           defer_removal: bool = False) -> list:
     """Upsert keyed rows of ``model`` from ``specs``; remove (or return) rows not in them."""
     existing = {getattr(r, key_attr): r for r in session.execute(select(model).where(*where)).scalars()}
@@ -165,7 +166,7 @@ def _sync(session, tally: _Tally, model, key_attr: str, label: str, specs: List[
         else:
             tally.unchanged += 1
             continue
-        if extra:
+        if extra is not None:
             extra(row, spec)
     tally.removed += [f"{label}:{key}" for key in existing]
     if not defer_removal:
@@ -227,7 +228,8 @@ def _sync_announcements(session, specs: List[dict], tally: _Tally) -> None:
             "kind": spec["kind"],
             "title": spec["title"],
             "message": spec["message"],
-            **{name: schema.parse_datetime(spec[name]) for name in ("starts_at", "ends_at", "expected_recovery")},
+            **{name: schema.parse_datetime(spec[name])
+               for name in ("starts_at", "ends_at", "expected_recovery")},
             "problems": [problems[key] for key in spec["affects"]],
         }
 

@@ -7,6 +7,7 @@ can tell unchanged, changed, added and removed content apart.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -23,7 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
-Base = declarative_base()
+# Typed Any: SQLAlchemy 1.4 ships no type information, and a base made by a call is not a
+# class to mypy (Rasa pins SQLAlchemy <1.5, whose typed declarative base came with 2.0).
+Base: Any = declarative_base()
 
 _HASH = String(64)
 

@@ -306,5 +306,5 @@ def _problem(row: ProblemRow) -> Problem:
 def _announcement(row: AnnouncementRow) -> Announcement:
     order = {k: i for i, k in enumerate(PROBLEM_KEYS)}
     affects = tuple(sorted((p.key for p in row.problems), key=lambda k: (order.get(k, len(order)), k)))
-    return Announcement(row.key, row.kind, row.title, row.message, _cst(row.starts_at),
+    return Announcement(row.key, row.kind, row.title, row.message, row.starts_at.astimezone(CST),
                         _cst(row.ends_at), _cst(row.expected_recovery), affects, row.source)

@@ -44,7 +44,8 @@ def test_login_failure_with_buttons(page, servers, screenshots):
     page.screenshot(path=screenshots / "desktop-3-steps-with-buttons.png")
 
     widget.choose("没解决")
-    expect(widget.user_messages.last.locator('.fw-bubble')).to_have_text("没解决")  # the title, not the payload
+    # The button's title, not its payload.
+    expect(widget.user_messages.last.locator('.fw-bubble')).to_have_text("没解决")
     expect(widget.active_chips.first).to_be_visible()
     widget.choose("已解决")
     expect(widget.user_messages.last.locator('.fw-bubble')).to_have_text("已解决")

@@ -13,7 +13,8 @@ COMPOSE_AND_CONFIRM = """
   input.value = '你好';
   input.dispatchEvent(new CompositionEvent('compositionupdate', {data: '你好'}));
   // Chrome / Firefox: Enter inside the composition has isComposing = true.
-  input.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', isComposing: true, bubbles: true, cancelable: true}));
+  input.dispatchEvent(new KeyboardEvent('keydown',
+    {key: 'Enter', code: 'Enter', isComposing: true, bubbles: true, cancelable: true}));
   input.dispatchEvent(new CompositionEvent('compositionend', {data: '你好'}));
 }
 """
@@ -29,7 +30,8 @@ ENTER_RIGHT_AFTER_COMPOSITIONEND = """
 (input) => {
   input.dispatchEvent(new CompositionEvent('compositionstart', {data: ''}));
   input.dispatchEvent(new CompositionEvent('compositionend', {data: '好'}));
-  input.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', bubbles: true, cancelable: true}));
+  input.dispatchEvent(new KeyboardEvent('keydown',
+    {key: 'Enter', code: 'Enter', bubbles: true, cancelable: true}));
 }
 """
 

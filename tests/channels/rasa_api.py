@@ -23,4 +23,5 @@ class Tracker:
         return [e["parse_data"]["intent"]["name"] for e in self.user_events()]
 
     def responses(self) -> List[str]:
-        return [(e.get("metadata") or {}).get("utter_action", "") for e in self.events() if e["event"] == "bot"]
+        return [(e.get("metadata") or {}).get("utter_action", "")
+                for e in self.events() if e["event"] == "bot"]

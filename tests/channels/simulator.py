@@ -314,7 +314,8 @@ class WeChatSimulator:
         extra = {"PicUrl": "http://127.0.0.1/pic.jpg", "MediaId": "media-" + secrets.token_hex(4)}
         return self._message(user, "image", extra)
 
-    def event(self, user: str, event: str, key: str = "", create_time: Optional[int] = None) -> Dict[str, str]:
+    def event(self, user: str, event: str, key: str = "",
+              create_time: Optional[int] = None) -> Dict[str, str]:
         fields = {
             "ToUserName": self.account.to_user,
             "FromUserName": user,
@@ -328,7 +329,8 @@ class WeChatSimulator:
             fields["AgentID"] = self.account.agent_id
         return fields
 
-    def _message(self, user: str, msg_type: str, extra: Dict[str, str], msg_id: Optional[str] = None) -> Dict[str, str]:
+    def _message(self, user: str, msg_type: str, extra: Dict[str, str],
+                 msg_id: Optional[str] = None) -> Dict[str, str]:
         fields = {
             "ToUserName": self.account.to_user,
             "FromUserName": user,
@@ -380,7 +382,8 @@ class WeChatSimulator:
         query_string = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
         return query_string, body.encode("utf-8")
 
-    def verification_query(self, echostr: str, *, forge: bool = False, timestamp: Optional[int] = None) -> Tuple[str, str]:
+    def verification_query(self, echostr: str, *, forge: bool = False,
+                           timestamp: Optional[int] = None) -> Tuple[str, str]:
         """(query string, expected body) of the GET that WeChat sends when the URL is saved."""
         a = self.account
         ts = str(timestamp if timestamp is not None else int(time.time()))
@@ -454,7 +457,8 @@ class WeChatSimulator:
             if reply is not None:
                 delivery.reply_fields = reply
                 delivery.reply = reply.get("Content", "")
-                self.passive.append(SentMessage(self.account.product, fields["FromUserName"], delivery.reply, time.time()))
+                self.passive.append(SentMessage(self.account.product, fields["FromUserName"], delivery.reply,
+                                                time.time()))
         return delivery
 
     async def converse(self, fields: Dict[str, str], timeout: float = 30.0) -> str:

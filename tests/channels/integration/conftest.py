@@ -20,6 +20,7 @@ from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import ApiPeer, ApiPeerThread, WeChatSimulator
 from tests.support.servers import Stack
 
+
 @pytest.fixture(scope="session")
 def wechat_api(wechat_api_port) -> Iterator[ApiPeer]:
     runner = ApiPeerThread(ApiPeer(OA_ACCOUNT, WECOM_ACCOUNT), wechat_api_port)
@@ -33,7 +34,8 @@ def _require_channels(rasa_url: str) -> None:
         response = requests.get(f"{rasa_url}/webhooks/{name}/", timeout=10)
         assert response.status_code == 200, (
             f"/webhooks/{name}/ answered {response.status_code}: credentials.yml must list "
-            "bot.rasa_plugins.channels.wechat.oa.WeChatOfficialAccountInput and bot.rasa_plugins.channels.wechat.wecom.WeComInput"
+            "bot.rasa_plugins.channels.wechat.oa.WeChatOfficialAccountInput and "
+            "bot.rasa_plugins.channels.wechat.wecom.WeComInput"
         )
         assert response.json() == {"status": "ok"}, f"the {name} channel is disabled: see the Rasa log"
 
@@ -42,7 +44,8 @@ def _warm_up(rasa_url: str) -> None:
     """The first turns after loading (TensorFlow tracing, first action calls) are slow."""
     sender = f"warmup-{uuid.uuid4().hex}"
     for text in ("你好", "电子税务局登录不上", "/problem_persists"):
-        requests.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
+        requests.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                      timeout=120)
 
 
 @pytest.fixture(scope="session")

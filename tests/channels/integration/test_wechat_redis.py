@@ -8,9 +8,8 @@ import uuid
 import pytest
 import pytest_asyncio
 
-from bot.rasa_plugins.channels.wechat import dedupe
+from bot.rasa_plugins.channels.wechat import crypto, dedupe
 from bot.rasa_plugins.channels.wechat.common import CallbackHandler, HandlerSettings
-from bot.rasa_plugins.channels.wechat import crypto
 from bot.rasa_plugins.channels.wechat.kv import RedisStore
 from bot.rasa_plugins.channels.wechat.oa import SAFE, OfficialAccountProtocol
 from bot.rasa_plugins.channels.wechat.render import ButtonMemory, render_turn
@@ -54,7 +53,8 @@ async def test_keys_expire(replicas):
 
 async def test_button_map_is_shared(replicas):
     (a, b), namespace = replicas
-    await ButtonMemory(a, namespace).remember("u", render_turn([{"text": "选", "buttons": [{"title": "A", "payload": "/a"}]}]))
+    turn = render_turn([{"text": "选", "buttons": [{"title": "A", "payload": "/a"}]}])
+    await ButtonMemory(a, namespace).remember("u", turn)
     assert await ButtonMemory(b, namespace).resolve("u", "1") == "/a"
 
 

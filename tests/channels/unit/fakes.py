@@ -19,10 +19,13 @@ def say(*texts: str) -> Responder:
     return lambda _: [{"text": text} for text in texts]
 
 
+HELLO = say("你好")
+
+
 class FakeRasa:
     """Records every `UserMessage` and answers through its output channel like Rasa does."""
 
-    def __init__(self, responder: Responder = say("你好"), delay: float = 0.0) -> None:
+    def __init__(self, responder: Responder = HELLO, delay: float = 0.0) -> None:
         self.responder = responder
         self.delay = delay
         self.messages: List[UserMessage] = []

@@ -10,9 +10,10 @@ from bot.rasa_plugins.channels.wechat.api import HttpSessions, OfficialAccountAp
 from bot.rasa_plugins.channels.wechat.kv import MemoryStore
 from tests.channels.simulator import Account, ApiPeer
 
-OA = Account("oa", "t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxappid0000000001", "app-secret")
-WECOM = Account("wecom", "t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "ww0000000000000001", "corp-secret",
-                agent_id="1000002")
+OA = Account("oa", "t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxappid0000000001",
+             "app-secret")
+WECOM = Account("wecom", "t", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "ww0000000000000001",
+                "corp-secret", agent_id="1000002")
 
 
 @pytest_asyncio.fixture

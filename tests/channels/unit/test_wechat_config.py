@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.mark.parametrize(
     "env, mode",
-    [(OA_ENV, SAFE), ({**OA_ENV, "WECHAT_AES_KEY": ""}, PLAINTEXT), ({**OA_ENV, "WECHAT_MODE": "compat"}, COMPAT)],
+    [(OA_ENV, SAFE), ({**OA_ENV, "WECHAT_AES_KEY": ""}, PLAINTEXT),
+     ({**OA_ENV, "WECHAT_MODE": "compat"}, COMPAT)],
 )
 def test_oa_mode_follows_the_aes_key(env, mode):
     handler = WeChatOfficialAccountInput.build_handler(env)
@@ -59,9 +60,11 @@ def test_wecom_configuration_errors_name_the_variable(env, message):
 
 
 def test_tunables_are_read():
-    handler = WeComInput.build_handler({**WECOM_ENV, "WECHAT_REPLY_BUDGET": "0.05", "WECHAT_REPLAY_WINDOW": "60",
-                                        "WECHAT_MAX_BODY": "4096", "WECOM_API_BASE": "http://127.0.0.1:1/"})
-    assert (handler.settings.reply_budget, handler.settings.replay_window, handler.settings.max_body) == (0.05, 60, 4096)
+    handler = WeComInput.build_handler({**WECOM_ENV, "WECHAT_REPLY_BUDGET": "0.05",
+                                        "WECHAT_REPLAY_WINDOW": "60", "WECHAT_MAX_BODY": "4096",
+                                        "WECOM_API_BASE": "http://127.0.0.1:1/"})
+    settings = handler.settings
+    assert (settings.reply_budget, settings.replay_window, settings.max_body) == (0.05, 60, 4096)
 
 
 @pytest.mark.parametrize("channel, prefix", [(WeChatOfficialAccountInput, "WECHAT_"), (WeComInput, "WECOM_")])

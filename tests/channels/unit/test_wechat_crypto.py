@@ -74,9 +74,12 @@ def test_signature_refuses_missing_or_altered(vectors, received):
 def test_v4_verify_echostr(vectors):
     v = vectors["V4_wechatpy_crypto"]
     ver = v["verify"]
-    assert crypto.signature_matches(ver["msg_signature"], v["token"], ver["timestamp"], ver["nonce"], ver["echostr"])
-    assert WeChatCipher(v["encoding_aes_key"], v["receive_id"]).decrypt(ver["echostr"]) == ver["echostr_plain"]
-    assert not crypto.signature_matches(ver["msg_signature"], v["token"], ver["timestamp"], "437374424", ver["echostr"])
+    assert crypto.signature_matches(ver["msg_signature"], v["token"], ver["timestamp"], ver["nonce"],
+                                    ver["echostr"])
+    cipher = WeChatCipher(v["encoding_aes_key"], v["receive_id"])
+    assert cipher.decrypt(ver["echostr"]) == ver["echostr_plain"]
+    assert not crypto.signature_matches(ver["msg_signature"], v["token"], ver["timestamp"], "437374424",
+                                        ver["echostr"])
 
 
 def test_v4_decrypt(vectors):
@@ -109,7 +112,8 @@ def test_v5_verify_and_decrypt(vectors, name):
     v = vectors[name]
     cipher = WeChatCipher(v["encoding_aes_key"], v["receive_id"])
     ver, d = v["verify"], v["decrypt"]
-    assert crypto.signature_matches(ver["msg_signature"], v["token"], ver["timestamp"], ver["nonce"], ver["echostr"])
+    assert crypto.signature_matches(ver["msg_signature"], v["token"], ver["timestamp"], ver["nonce"],
+                                    ver["echostr"])
     assert cipher.decrypt(ver["echostr"]) == ver["echostr_plain"]
     assert crypto.signature_matches(d["msg_signature"], v["token"], d["timestamp"], d["nonce"], d["encrypt"])
     assert "<Content>你好</Content>" in cipher.decrypt(d["encrypt"])
@@ -146,7 +150,8 @@ KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
         # pad bytes not all equal
         (_raw_encrypt(KEY, b"a" * 29 + b"\x01\x02\x03"), crypto.ILLEGAL_BUFFER),
         # message length larger than the plaintext
-        (_raw_encrypt(KEY, crypto.pkcs7_pad(b"r" * 16 + b"\x00\x00\x10\x00" + b"<xml/>")), crypto.ILLEGAL_BUFFER),
+        (_raw_encrypt(KEY, crypto.pkcs7_pad(b"r" * 16 + b"\x00\x00\x10\x00" + b"<xml/>")),
+         crypto.ILLEGAL_BUFFER),
     ],
 )
 def test_malformed_ciphertext_is_rejected(encrypted, code):

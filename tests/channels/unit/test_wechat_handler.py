@@ -70,7 +70,8 @@ def v1_body(v1):
 
 async def test_get_verification_echoes_echostr(v1):
     reply = await v1_handler(v1).handle_get(
-        {"signature": v1["plain_signature_derived"], "timestamp": v1["timestamp"], "nonce": v1["nonce"], "echostr": "abc"})
+        {"signature": v1["plain_signature_derived"], "timestamp": v1["timestamp"], "nonce": v1["nonce"],
+         "echostr": "abc"})
     assert (reply.status, reply.body) == (200, "abc")
 
 
@@ -88,7 +89,8 @@ async def test_v1_safe_mode_round_trip(v1):
     assert rasa.messages[0].sender_id == "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
     assert rasa.messages[0].message_id == "6054768590064713728"
     envelope = fields_of(reply.body)
-    assert envelope["MsgSignature"] == sha1_signature(v1["token"], envelope["TimeStamp"], envelope["Nonce"], envelope["Encrypt"])
+    assert envelope["MsgSignature"] == sha1_signature(v1["token"], envelope["TimeStamp"], envelope["Nonce"],
+                                                      envelope["Encrypt"])
     message, receive_id = aes_decrypt(v1["encoding_aes_key"], envelope["Encrypt"])
     assert receive_id == v1["appid"]
     fields = fields_of(message)
@@ -378,11 +380,16 @@ async def test_wecom_v6_raw_query_string_with_encoded_plus(vectors):
 async def test_wecom_v6_message_for_another_agent_is_refused(vectors):
     v = vectors["V6_wecom_legacy_sample"]
     d = v["decrypt"]
-    body = f"<xml><ToUserName><![CDATA[{v['receive_id']}]]></ToUserName><Encrypt><![CDATA[{d['encrypt']}]]></Encrypt></xml>".encode()
+    body = (f"<xml><ToUserName><![CDATA[{v['receive_id']}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{d['encrypt']}]]></Encrypt></xml>").encode()
     query = {k: d[k] for k in ("msg_signature", "timestamp", "nonce")}
     ok, other = FakeRasa(), FakeRasa()
-    await wecom_handler(v, clock=lambda: int(d["timestamp"]), agent_id="218").handle_post(query, body, ok, RecordingEraser())
-    reply = await wecom_handler(v, clock=lambda: int(d["timestamp"]), agent_id="219").handle_post(query, body, other, RecordingEraser())
+    def clock():
+        return int(d["timestamp"])
+
+    await wecom_handler(v, clock=clock, agent_id="218").handle_post(query, body, ok, RecordingEraser())
+    reply = await wecom_handler(v, clock=clock, agent_id="219").handle_post(query, body, other,
+                                                                            RecordingEraser())
     assert ok.texts == ["hello"] and ok.messages[0].sender_id == "mycreate"
     assert reply.status == 403 and other.messages == []
 
@@ -398,4 +405,5 @@ async def test_wecom_round_trip_with_simulator():
     reply = await post(handler, sim, sim.text("zhangsan", "你好"), rasa)
     assert sim.read_reply(reply.body)["Content"] == "您好"
     assert rasa.messages[0].metadata == {"wecom": {
-        "msg_type": "text", "msg_id": rasa.messages[0].message_id, "to_user": "ww1436e0e65a779aee", "agent_id": "1000002"}}
+        "msg_type": "text", "msg_id": rasa.messages[0].message_id, "to_user": "ww1436e0e65a779aee",
+        "agent_id": "1000002"}}

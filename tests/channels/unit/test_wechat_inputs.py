@@ -14,7 +14,8 @@ def msg(msg_type, **extra):
     [
         (msg("text", Content="登录不了"), TurnInput("登录不了", typed=True)),
         (msg("text", Content="/restart"), TurnInput("restart", typed=True)),
-        (msg("text", Content='/inform{"ticket_number":"1"}'), TurnInput('inform{"ticket_number":"1"}', typed=True)),
+        (msg("text", Content='/inform{"ticket_number":"1"}'),
+         TurnInput('inform{"ticket_number":"1"}', typed=True)),
         (msg("text", Content="  "), TurnInput("", typed=True)),
         (msg("text", Content="/"), TurnInput("", typed=True)),
         (msg("voice", Recognition="我登录不了。"), TurnInput("我登录不了。")),
@@ -41,7 +42,9 @@ def test_turn_input(fields, expected):
 
 
 @pytest.mark.parametrize(
-    "key", ["LOGIN_FAILURE", "INVOICE_MISSING", "ISSUANCE_FAILURE", "QUERY_EMPTY", "UPLOAD_FAILURE", "SYSTEM_OUTAGE"]
+    "key",
+    ["LOGIN_FAILURE", "INVOICE_MISSING", "ISSUANCE_FAILURE", "QUERY_EMPTY", "UPLOAD_FAILURE",
+     "SYSTEM_OUTAGE"],
 )
 def test_every_problem_has_a_menu_key(key):
     assert turn_input(msg("event", Event="CLICK", EventKey=key)).text == "/" + key.lower()

@@ -6,10 +6,10 @@ import pytest
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 
+from bot.app.settings import PROJECT_ROOT
 from bot.rasa_plugins.channels.wechat.kv import MemoryStore
 from bot.rasa_plugins.channels.wechat.render import ButtonMemory, render_turn, split_utf8
 from bot.zhtext.ratings import parse_rating
-from bot.app.settings import PROJECT_ROOT
 
 GREETING = [
     {"recipient_id": "u", "text": "您好，我是发票助手。"},
@@ -26,7 +26,8 @@ GREETING = [
 
 def test_buttons_become_a_numbered_list_with_hint():
     turn = render_turn(GREETING, hint="回复数字选择")
-    assert turn.text == "您好，我是发票助手。\n\n请问遇到了什么问题？\n【1】无法登录\n【2】发票不见了\n回复数字选择"
+    assert turn.text == ("您好，我是发票助手。\n\n请问遇到了什么问题？\n"
+                         "【1】无法登录\n【2】发票不见了\n回复数字选择")
     assert turn.choices == {"1": "/login_failure", "2": "/invoice_missing"}
 
 

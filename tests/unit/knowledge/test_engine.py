@@ -19,7 +19,8 @@ def make_problem(key: str = "login_failure", steps: int = 3) -> Problem:
         symptoms=("症状",),
         causes=("原因",),
         checks=(),
-        steps=tuple(Step(key, i, f"step_{i}", f"第{i}步", f"做第{i}件事", f"第{i}步没用") for i in range(steps)),
+        steps=tuple(Step(key, i, f"step_{i}", f"第{i}步", f"做第{i}件事", f"第{i}步没用")
+                    for i in range(steps)),
         tips=("提示一", "提示二"),
         escalation=Escalation(key, ("一直不行",), ("税号", "截图"), "urgent", 4, "4小时内联系您。"),
     )

@@ -87,7 +87,8 @@ def test_edited_step_is_stored(kb: KnowledgeBase, sessions, content_dir: Path):
     assert kb.step("login_failure", 1).instructions.endswith("4. 再试一次。")
 
 
-def test_reordered_steps_are_replaced_without_constraint_errors(kb: KnowledgeBase, sessions, content_dir: Path):
+def test_reordered_steps_are_replaced_without_constraint_errors(kb: KnowledgeBase, sessions,
+                                                                content_dir: Path):
     before = [s.id for s in kb.problem("query_empty").steps]
     edit_document(content_dir, "query_empty.yml", lambda d: d["steps"].reverse())
 
@@ -144,9 +145,11 @@ def test_content_id_used_by_console_announcement_is_rejected(kb: KnowledgeBase, 
             AnnouncementRow.key == "maintenance-2099-01-01")).scalar_one() == "console"
 
 
-def test_ended_content_announcement_stays_ended_while_unchanged(kb: KnowledgeBase, sessions, content_dir: Path):
+def test_ended_content_announcement_stays_ended_while_unchanged(kb: KnowledgeBase, sessions,
+                                                                content_dir: Path):
     during = datetime(2030, 1, 12, 23, 0, tzinfo=timezone.utc)
-    assert kb.end_announcement("maintenance-2030-01-12-capacity", now=datetime(2029, 1, 1, tzinfo=timezone.utc))
+    assert kb.end_announcement("maintenance-2030-01-12-capacity",
+                               now=datetime(2029, 1, 1, tzinfo=timezone.utc))
 
     load(sessions, content_dir)
 
@@ -162,7 +165,8 @@ def test_text_users_see_is_kept_as_written(kb: KnowledgeBase, content_dir: Path)
     assert "，" in steps[0].instructions  # NFKC would have made it ","
 
 
-def test_full_width_text_stays_full_width_and_ids_are_normalised(kb: KnowledgeBase, sessions, content_dir: Path):
+def test_full_width_text_stays_full_width_and_ids_are_normalised(kb: KnowledgeBase, sessions,
+                                                                 content_dir: Path):
     path = content_dir / "login_failure.yml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("title: 无法登录发票系统", "title: 无法登录发票系统（ＵＫｅｙ：１２３）")

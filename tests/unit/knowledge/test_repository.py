@@ -61,7 +61,8 @@ def test_problem_is_none_before_the_first_load(sessions):
     assert KnowledgeBase(sessions).problem("login_failure") is None
 
 
-@pytest.mark.parametrize("key, priority, hours", [("login_failure", "urgent", 4), ("query_empty", "normal", 24)])
+@pytest.mark.parametrize("key, priority, hours",
+                         [("login_failure", "urgent", 4), ("query_empty", "normal", 24)])
 def test_escalation_takes_follow_up_from_support(shared_kb: KnowledgeBase, key, priority, hours):
     escalation = shared_kb.escalation(key)
 

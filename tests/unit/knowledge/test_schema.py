@@ -5,11 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from knowledge.errors import ContentError
 from knowledge.loader import check, load
 from knowledge.models import ProblemRow
-from sqlalchemy import func, select
 
 from .conftest import edit_document
 
@@ -70,29 +70,30 @@ BROKEN = [
                  "login_failure.yml:steps[2].if_not_helped: missing", id="missing-field"),
     pytest.param("login_failure.yml", _duplicate_first_step_id, "login_failure.yml:steps[1].id: duplicate",
                  id="duplicate-step-id"),
-    pytest.param("login_failure.yml", _set(["steps", 0, "id"], "Step One"), "login_failure.yml:steps[0].id: must match",
-                 id="non-ascii-step-id"),
+    pytest.param("login_failure.yml", _set(["steps", 0, "id"], "Step One"),
+                 "login_failure.yml:steps[0].id: must match", id="non-ascii-step-id"),
     pytest.param("login_failure.yml", _rename_field, "login_failure.yml:steps[0].if_not_helpd: unknown field",
                  id="unknown-field"),
-    pytest.param("login_failure.yml", _set(["key"], "login_problem"), "login_failure.yml:key: unknown problem key",
-                 id="unknown-problem-key"),
-    pytest.param("login_failure.yml", _set(["key"], "query_empty"), "login_failure.yml:key: must equal the file name",
-                 id="key-not-file-name"),
-    pytest.param("login_failure.yml", _set(["title"], "Login failure"), "login_failure.yml:title: must be Chinese",
-                 id="not-chinese"),
-    pytest.param("login_failure.yml", _set(["acknowledgement"], "  "), "login_failure.yml:acknowledgement: empty",
-                 id="empty-text"),
-    pytest.param("login_failure.yml", _set(["symptoms"], "登录不上"), "login_failure.yml:symptoms: must be a list",
-                 id="not-a-list"),
-    pytest.param("login_failure.yml", _set(["checks", 0, "check"], "ping_server"), "login_failure.yml:checks[0].check:",
-                 id="unknown-assistant-check"),
+    pytest.param("login_failure.yml", _set(["key"], "login_problem"),
+                 "login_failure.yml:key: unknown problem key", id="unknown-problem-key"),
+    pytest.param("login_failure.yml", _set(["key"], "query_empty"),
+                 "login_failure.yml:key: must equal the file name", id="key-not-file-name"),
+    pytest.param("login_failure.yml", _set(["title"], "Login failure"),
+                 "login_failure.yml:title: must be Chinese", id="not-chinese"),
+    pytest.param("login_failure.yml", _set(["acknowledgement"], "  "),
+                 "login_failure.yml:acknowledgement: empty", id="empty-text"),
+    pytest.param("login_failure.yml", _set(["symptoms"], "登录不上"),
+                 "login_failure.yml:symptoms: must be a list", id="not-a-list"),
+    pytest.param("login_failure.yml", _set(["checks", 0, "check"], "ping_server"),
+                 "login_failure.yml:checks[0].check:", id="unknown-assistant-check"),
     pytest.param("login_failure.yml", _set(["checks", 0, "performed_by"], "robot"),
                  "login_failure.yml:checks[0].performed_by:", id="unknown-performer"),
     pytest.param("login_failure.yml", _set(["checks", 1, "check"], "invoice_lookup"),
                  "login_failure.yml:checks[1].check: only assistant checks", id="user-check-with-name"),
     pytest.param("login_failure.yml", lambda d: d["steps"].__delitem__(slice(3, None)),
                  "login_failure.yml:steps: needs at least 4", id="too-few-steps"),
-    pytest.param("login_failure.yml", _too_many_steps, "login_failure.yml:steps: at most 7", id="too-many-steps"),
+    pytest.param("login_failure.yml", _too_many_steps,
+                 "login_failure.yml:steps: at most 7", id="too-many-steps"),
     pytest.param("login_failure.yml", _set(["steps", 0, "instructions"], "请" * 401),
                  "login_failure.yml:steps[0].instructions: too long", id="instructions-too-long"),
     pytest.param("login_failure.yml", _set(["escalation", "priority"], "asap"),
@@ -104,17 +105,19 @@ BROKEN = [
     pytest.param("announcements.yml", _set(["announcements", 0, "starts_at"], "2024-10-29T09:00:00"),
                  "announcements.yml:announcements[0].starts_at: needs a UTC offset", id="naive-datetime"),
     pytest.param("announcements.yml", _set(["announcements", 0, "ends_at"], "2024-10-29T08:00:00+08:00"),
-                 "announcements.yml:announcements[0].ends_at: must be after starts_at", id="ends-before-start"),
+                 "announcements.yml:announcements[0].ends_at: must be after starts_at",
+                 id="ends-before-start"),
     pytest.param("announcements.yml", _set(["announcements", 1, "affects"], ["login_failure", "printer_jam"]),
-                 "announcements.yml:announcements[1].affects[1]: unknown problem key", id="affects-unknown-problem"),
+                 "announcements.yml:announcements[1].affects[1]: unknown problem key",
+                 id="affects-unknown-problem"),
     pytest.param("announcements.yml", _set(["announcements", 1, "kind"], "outage"),
                  "announcements.yml:announcements[1].kind:", id="unknown-kind"),
     pytest.param("announcements.yml", _set(["announcements", 1, "id"], "incident-2024-10-29-login-query"),
                  "announcements.yml:announcements[1].id: duplicate", id="duplicate-announcement-id"),
     pytest.param("support.yml", _set(["follow_up", 0, "hours"], "four"), "support.yml:follow_up[0].hours:",
                  id="hours-not-a-number"),
-    pytest.param("support.yml", _delete(["channels", 0, "contact"]), "support.yml:channels[0].contact: missing",
-                 id="channel-without-contact"),
+    pytest.param("support.yml", _delete(["channels", 0, "contact"]),
+                 "support.yml:channels[0].contact: missing", id="channel-without-contact"),
     pytest.param("prevention.yml", _set(["tips", 0, "text"], ""), "prevention.yml:tips[0].text: empty",
                  id="empty-tip"),
     pytest.param("faq.yml", _empty_faq_list, "faq.yml:entries: needs at least 12", id="too-few-faq"),
@@ -136,11 +139,13 @@ def test_broken_document_is_reported_as_file_key_reason(content_dir: Path, file,
 
 
 RAW_BROKEN = [
-    pytest.param("faq.yml", "entries: [unclosed\n", "faq.yml:(document): invalid YAML at line", id="invalid-yaml"),
+    pytest.param("faq.yml", "entries: [unclosed\n",
+                 "faq.yml:(document): invalid YAML at line", id="invalid-yaml"),
     pytest.param("prevention.yml", "tips: []\ntips: []\n", "prevention.yml:tips: duplicate key (line 2)",
                  id="duplicate-yaml-key"),
     pytest.param("notes.yml", "a: 1\n", "notes.yml:(document): unknown content file", id="unknown-file"),
-    pytest.param("support.yml", "- just\n- a list\n", "support.yml:(document): must be a mapping", id="not-a-mapping"),
+    pytest.param("support.yml", "- just\n- a list\n",
+                 "support.yml:(document): must be a mapping", id="not-a-mapping"),
 ]
 
 

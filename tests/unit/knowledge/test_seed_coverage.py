@@ -37,7 +37,8 @@ def test_the_repository_copy_of_the_seed_matches_the_shared_one():
 def _seed_lines() -> List[str]:
     lines = []
     for path in sorted(SEED_DIR.glob("*.txt")):
-        lines += [unicodedata.normalize("NFKC", line).strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        lines += [unicodedata.normalize("NFKC", line).strip()
+                  for line in path.read_text(encoding="utf-8").splitlines()]
     return [line for line in lines if line]
 
 

@@ -8,9 +8,9 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.shared.data import TrainingType
-from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 

@@ -121,7 +121,7 @@ class ApiOutputChannel(OutputChannel):
         self._handler = handler
         self._channel_name = channel_name
 
-    def name(self) -> Text:  # type: ignore[override]
+    def name(self) -> Text:
         return self._channel_name
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
@@ -140,9 +140,12 @@ async def _read_capped(request: Request, cap: int) -> Optional[bytes]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         return None
+    stream = request.stream
+    if stream is None:  # not a streaming route: Sanic has read the body already
+        return request.body if len(request.body) <= cap else None
     chunks, size = [], 0
     while True:
-        chunk = await request.stream.read()
+        chunk = await stream.read()
         if chunk is None:
             break
         size += len(chunk)
