@@ -10,6 +10,7 @@ Same as ``python -m rasa_sdk`` (same arguments), with two differences:
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -25,12 +26,11 @@ def warm_up() -> float:
     A failure here is logged, not raised: the action server still starts, and the first
     action that needs the knowledge base reports the problem to the user politely.
     """
-    from bot.app import container as services
+    from bot.app import container
 
     started = time.perf_counter()
     try:
-        services.knowledge_base().search(WARM_UP_QUERY)
-        services.troubleshooter()
+        asyncio.run(container.current().knowledge().search(WARM_UP_QUERY))
     except Exception:  # noqa: BLE001 - the server must start; actions handle a broken KB
         logger.exception("Warm-up of the knowledge base failed; the first actions will retry.")
     return time.perf_counter() - started

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_entity_values, problem_with_step_on_screen
 from actions.feedback import ActionStoreRating
 from actions.invoice_lookup import ActionCheckInvoice
-from bot.app import container as services
+from bot.app import container
+from bot.app.protocols import FeedbackStore, InvoiceSystem, TicketStore
 from bot.zhtext import normalise, validate_tax_id
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ class ActionHandleInform(Action):
     else is acknowledged and the user is asked what the problem is (or the step re-shown).
     """
 
-    def __init__(self, invoices=None, feedback=None, tickets=None) -> None:
+    def __init__(self, invoices: Optional[InvoiceSystem] = None, feedback: Optional[FeedbackStore] = None,
+                 tickets: Optional[TicketStore] = None) -> None:
         self._check_invoice = ActionCheckInvoice(invoices)
         self._store_rating = ActionStoreRating(feedback)
         self._tickets = tickets
@@ -81,20 +83,21 @@ class ActionHandleInform(Action):
             return await self._store_rating.run(dispatcher, tracker, domain)
         if problem_with_step_on_screen(tracker):
             dispatcher.utter_message(response="utter_detail_noted_during_step")
-        elif self._added_to_open_ticket(tracker, text):
+        elif await self._added_to_open_ticket(tracker, text):
             dispatcher.utter_message(response="utter_detail_added_to_ticket",
                                      ticket_number=tracker.get_slot("ticket_number"))
         else:
             dispatcher.utter_message(response="utter_inform_received")
         return []
 
-    def _added_to_open_ticket(self, tracker: Tracker, text: str) -> bool:
+    async def _added_to_open_ticket(self, tracker: Tracker, text: str) -> bool:
         """After a hand-over, a detail (a phone number, a time to call) goes on the ticket."""
         number = tracker.get_slot("ticket_number")
         if not number or not text.strip():
             return False
         try:
-            return (self._tickets or services.tickets()).add_note(number, text) is not None
+            tickets = self._tickets or container.current().tickets()
+            return await tickets.add_note(number, text) is not None
         except Exception:  # noqa: BLE001 - the user still gets an answer
             logger.exception("adding a note to ticket %s failed", number)
             return False

@@ -1,21 +1,22 @@
 """The end-of-conversation rating. Rules: data/rules/feedback.yml."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity_values
-from bot.app import container as services
+from bot.app import container
+from bot.app.protocols import FeedbackStore
 from bot.zhtext.ratings import parse_rating
 
 
 class ActionStoreRating(Action):
     """Store a 1-5 rating with the conversation (from the buttons or typed text)."""
 
-    def __init__(self, feedback=None) -> None:
+    def __init__(self, feedback: Optional[FeedbackStore] = None) -> None:
         self._feedback = feedback
 
     def name(self) -> Text:
@@ -30,7 +31,7 @@ class ActionStoreRating(Action):
         if rating is None:
             dispatcher.utter_message(response="utter_rating_unclear")
             return []
-        feedback = self._feedback or services.feedback()
-        feedback.record_rating(tracker.sender_id, rating)
+        feedback = self._feedback or container.current().feedback()
+        await feedback.record_rating(tracker.sender_id, rating)
         dispatcher.utter_message(response="utter_rating_thanks")
         return [SlotSet("rating", str(rating)), SlotSet("awaiting_rating", False)]

@@ -12,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_entity_values, latest_intent
-from bot.app import container as services
+from bot.app import container
 from bot.zhtext import validate_invoice_number
 from bot.app.invoices.base import InvoiceSystemUnavailable
+from bot.app.protocols import InvoiceSystem
 
 #: Failed answers after which the form stops asking and the steps begin.
 MAX_ATTEMPTS = 2
@@ -90,7 +91,7 @@ class ActionCheckInvoice(Action):
     A failing invoice system is reported and the conversation goes on with the manual steps.
     """
 
-    def __init__(self, invoices=None) -> None:
+    def __init__(self, invoices: Optional[InvoiceSystem] = None) -> None:
         self._invoices = invoices  # rasa-sdk builds actions with no arguments; tests pass a fake
 
     def name(self) -> Text:
@@ -102,7 +103,7 @@ class ActionCheckInvoice(Action):
         number = tracker.get_slot("invoice_number")
         if not number:
             return []
-        invoices = self._invoices or services.invoice_system()
+        invoices = self._invoices or container.current().invoice_system()
         try:
             record = await invoices.lookup(number, tracker.get_slot("invoice_code"))
         except InvoiceSystemUnavailable:

@@ -4,13 +4,14 @@ Rules: data/rules/knowledge_search.yml (out_of_scope, nlu_fallback).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.app import container as services
+from bot.app import container
+from bot.app.protocols import KnowledgeReader
 from knowledge.search import GOOD_MATCH
 
 
@@ -21,7 +22,7 @@ class ActionSearchKnowledge(Action):
     together with a person.
     """
 
-    def __init__(self, knowledge=None) -> None:
+    def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
         self._knowledge = knowledge
 
     def name(self) -> Text:
@@ -30,9 +31,9 @@ class ActionSearchKnowledge(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        kb = self._knowledge or services.knowledge_base()
+        kb = self._knowledge or container.current().knowledge()
         text = (tracker.latest_message or {}).get("text") or ""
-        hits = kb.search(text, limit=8)
+        hits = await kb.search(text, limit=8)
         best = hits[0] if hits else None
         if best is not None and best.kind == "faq" and best.score >= GOOD_MATCH:
             dispatcher.utter_message(response="utter_knowledge_answer", answer=best.answer)

@@ -5,7 +5,7 @@ Rules: data/rules/troubleshooting.yml and data/rules/invoice_lookup.yml.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,20 +21,21 @@ from actions.common import (
     shown_step_index,
 )
 from actions.handoff import hand_over
-from bot.app import container as services
+from bot.app import container
 from bot.app.database import CHINA_TZ
+from bot.app.protocols import KnowledgeReader
 from knowledge.engine import NOT_SOLVED
 from knowledge.errors import UnknownProblem
 
 
-def prevention_tips(kb, problem: Optional[str], limit: int) -> List[str]:
+async def prevention_tips(kb: KnowledgeReader, problem: Optional[str], limit: int) -> List[str]:
     """Up to ``limit`` distinct tips: the problem's own, else general ones."""
-    entry = kb.problem(problem) if problem else None
+    entry = await kb.problem(problem) if problem else None
     if entry is not None and entry.tips:
         return list(entry.tips[:limit])
     tips: List[str] = []
     for seed in range(limit * 4):
-        tip = kb.prevention_tip(None, seed=seed)
+        tip = await kb.prevention_tip(None, seed=seed)
         if tip and tip not in tips:
             tips.append(tip)
         if len(tips) == limit:
@@ -53,7 +54,8 @@ class ActionStartTroubleshooting(Action):
     of the whole introduction and step 1 again.
     """
 
-    def __init__(self, knowledge=None, clock=None) -> None:
+    def __init__(self, knowledge: Optional[KnowledgeReader] = None,
+                 clock: Optional[Callable[[], datetime]] = None) -> None:
         self._knowledge = knowledge
         self._clock = clock or (lambda: datetime.now(CHINA_TZ))
 
@@ -63,7 +65,7 @@ class ActionStartTroubleshooting(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        kb = self._knowledge or services.knowledge_base()
+        kb = self._knowledge or container.current().knowledge()
         problem = latest_intent(tracker)
         if problem not in PROBLEMS:
             problem = current_problem(tracker)
@@ -74,11 +76,11 @@ class ActionStartTroubleshooting(Action):
             dispatcher.utter_message(response="utter_same_problem_continues")
             return []
 
-        entry = kb.problem(problem)
+        entry = await kb.problem(problem)
         if entry is not None and entry.acknowledgement:
             dispatcher.utter_message(text=entry.acknowledgement)
 
-        announcements = kb.active_announcements(self._clock(), problem)
+        announcements = await kb.active_announcements(self._clock(), problem)
         if announcements:
             notice = announcements[0]
             dispatcher.utter_message(
@@ -115,8 +117,8 @@ class ActionNextStep(Action):
     the steps run out, hands the case over with a ticket.
     """
 
-    def __init__(self, troubleshooter=None) -> None:
-        self._troubleshooter = troubleshooter
+    def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
+        self._knowledge = knowledge
 
     def name(self) -> Text:
         return "action_next_step"
@@ -124,7 +126,7 @@ class ActionNextStep(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        engine = self._troubleshooter or services.troubleshooter()
+        kb = self._knowledge or container.current().knowledge()
         problem = current_problem(tracker)
         if problem is None:
             dispatcher.utter_message(response="utter_which_problem")
@@ -133,10 +135,10 @@ class ActionNextStep(Action):
         shown = shown_step_index(tracker)
         try:
             if shown is None:
-                step = engine.start(problem)
+                step = await kb.first_step(problem)
                 lead_in = None
             else:
-                move = engine.after(problem, shown, NOT_SOLVED)
+                move = await kb.next_move(problem, shown, NOT_SOLVED)
                 step = move.step
                 lead_in = step.lead_in if step else move.lead_in
         except UnknownProblem:
@@ -149,7 +151,7 @@ class ActionNextStep(Action):
             dispatcher.utter_message(response="utter_step_did_not_help", if_not_helped=lead_in)
         if step is None:
             dispatcher.utter_message(response="utter_steps_exhausted")
-            return hand_over(dispatcher, tracker)
+            return await hand_over(dispatcher, tracker)
 
         dispatcher.utter_message(
             response="utter_troubleshooting_step",
@@ -168,7 +170,7 @@ class ActionNextStep(Action):
 class ActionCloseProblem(Action):
     """The step worked: one prevention tip, then ask for a 1-5 rating."""
 
-    def __init__(self, knowledge=None) -> None:
+    def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
         self._knowledge = knowledge
 
     def name(self) -> Text:
@@ -181,8 +183,8 @@ class ActionCloseProblem(Action):
         if problem is None:
             dispatcher.utter_message(response="utter_nothing_to_solve")
             return []
-        kb = self._knowledge or services.knowledge_base()
-        dispatcher.utter_message(response="utter_problem_solved", tip=kb.prevention_tip(problem))
+        kb = self._knowledge or container.current().knowledge()
+        dispatcher.utter_message(response="utter_problem_solved", tip=await kb.prevention_tip(problem))
         dispatcher.utter_message(response="utter_ask_rating")
         return end_of_problem_events() + [SlotSet("awaiting_rating", True)]
 
@@ -190,7 +192,7 @@ class ActionCloseProblem(Action):
 class ActionGivePrevention(Action):
     """Prevention tips for the current problem, or general ones."""
 
-    def __init__(self, knowledge=None) -> None:
+    def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
         self._knowledge = knowledge
 
     def name(self) -> Text:
@@ -199,8 +201,8 @@ class ActionGivePrevention(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        kb = self._knowledge or services.knowledge_base()
-        tips = prevention_tips(kb, current_problem(tracker), limit=3)
+        kb = self._knowledge or container.current().knowledge()
+        tips = await prevention_tips(kb, current_problem(tracker), limit=3)
         dispatcher.utter_message(
             response="utter_prevention",
             tips="\n".join(f"{number}. {tip}" for number, tip in enumerate(tips, start=1)),

@@ -8,13 +8,13 @@ indexes, and text users see keeps its full-width punctuation); each document is 
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple, Union
 
 import yaml
 
+from bot.zhtext import normalise
 from knowledge import schema
 from knowledge.errors import ContentError
 from knowledge.types import PROBLEM_KEYS
@@ -30,9 +30,6 @@ SHARED_FILES: Dict[str, Callable[[str, Any], schema.Result]] = {
     "faq.yml": schema.validate_faq,
     "errors.yml": schema.validate_errors,
 }
-
-#: Shared files that may be absent (the catalogue is being collected; see docs/understanding.md).
-OPTIONAL_FILES = frozenset({"errors.yml"})
 
 PathLike = Union[str, Path]
 
@@ -76,7 +73,7 @@ def normalize_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [normalize_keys(v) for v in value]
     if isinstance(value, dict):
-        return {(unicodedata.normalize("NFKC", k) if isinstance(k, str) else k): normalize_keys(v)
+        return {(normalise(k) if isinstance(k, str) else k): normalize_keys(v)
                 for k, v in value.items()}
     return value
 
@@ -144,7 +141,7 @@ def _read(content_dir: PathLike) -> Tuple[Content, List[str]]:
         found, specs[path.name] = validate(path.name, data)
         errors += found
     for name in SHARED_FILES:
-        if name not in specs and name not in OPTIONAL_FILES:
+        if name not in specs:
             errors.append(f"{name}:(document): missing file")
     errors += schema.cross_check(specs)
     problems = {k: specs[f"{k}.yml"] for k in PROBLEM_KEYS if f"{k}.yml" in specs}

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from bot.zhtext import normalise
 from knowledge.types import (
     ANNOUNCEMENT_KINDS,
     ASSISTANT_CHECKS,
@@ -41,8 +41,9 @@ Result = Tuple[List[str], Spec]
 
 
 def machine_value(value: Any) -> Any:
-    """An id or vocabulary value as compared: NFKC-normalised and stripped (other types as is)."""
-    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+    """An id or vocabulary value as compared: normalised (NFKC, no zero-width characters) and
+    stripped; other types as is."""
+    return normalise(value).strip() if isinstance(value, str) else value
 
 
 def has_chinese(text: str) -> bool:
@@ -379,8 +380,10 @@ def validate_faq(doc: _Doc, data: dict) -> Spec:
 
 
 #: Error-catalogue bounds: a pasted-error text must be specific enough that a match means this
-#: error ("登录失败" alone is a complaint, not an error message).
+#: error ("登录失败" alone is a complaint, not an error message): 4 Chinese characters, or for
+#: texts without Chinese ("502 Bad Gateway") 10 letters and digits.
 MIN_ERROR_TEXT_CHARS = 4
+MIN_ERROR_TEXT_LATIN = 10
 MAX_ERROR_CAUSE, MAX_ERROR_FIX = 200, MAX_INSTRUCTIONS
 ERROR_FIELDS = ("key", "problem", "platform", "title", "match", "cause", "fix", "escalate", "source")
 _URL = re.compile(r"^https?://\S+$")
@@ -406,9 +409,21 @@ def validate_errors(doc: _Doc, data: dict) -> Spec:
             doc.error(f"{where}.source", f"must be an http(s) URL: {entry['source']!r}")
         entries.append(entry)
     doc.unique([(f"errors[{i}].key", e["key"]) for i, e in enumerate(entries)], "key")
-    doc.unique([(f"errors[{i}].match.texts[{j}]", _fold(t))
-                for i, e in enumerate(entries) for j, t in enumerate(e["match"]["texts"])], "error text")
+    # Variants of one entry may differ only by punctuation, but a text never appears in two
+    # entries: a match must name one error.
+    texts = []
+    for i, entry in enumerate(entries):
+        variants = reversed(list(enumerate(entry["match"]["texts"])))  # the first variant's path wins
+        folded = {_fold(t): f"errors[{i}].match.texts[{j}]" for j, t in variants}
+        texts += [(path, text) for text, path in folded.items()]
+    doc.unique(texts, "error text")
     return {"errors": entries}
+
+
+def _specific_error_text(text: str) -> bool:
+    if _CJK.search(text):
+        return len(_CJK.findall(text)) >= MIN_ERROR_TEXT_CHARS
+    return len(re.findall(r"[A-Za-z0-9]", text)) >= MIN_ERROR_TEXT_LATIN
 
 
 def _problem_key(doc: _Doc, item: dict, where: str) -> str:
@@ -426,9 +441,10 @@ def _error_match(doc: _Doc, item: dict, where: str) -> Spec:
         return {"codes": [], "texts": [], "patterns": []}
     lists = {name: _optional_strings(doc, data, where, name) for name in ("codes", "texts", "patterns")}
     for i, text in enumerate(lists["texts"]):
-        if len(_CJK.findall(text)) < MIN_ERROR_TEXT_CHARS:
-            doc.error(f"{where}.texts[{i}]", f"needs at least {MIN_ERROR_TEXT_CHARS} Chinese characters "
-                                               f"to be specific: {text!r}")
+        if not _specific_error_text(text):
+            doc.error(f"{where}.texts[{i}]", f"too general to mean this error: needs at least "
+                                               f"{MIN_ERROR_TEXT_CHARS} Chinese characters, or "
+                                               f"{MIN_ERROR_TEXT_LATIN} letters and digits: {text!r}")
     for i, pattern in enumerate(lists["patterns"]):
         try:
             re.compile(pattern)
@@ -472,8 +488,8 @@ def _flag(doc: _Doc, item: dict, where: str, name: str) -> bool:
 
 
 def _fold(text: str) -> str:
-    """A question as compared for repeats: NFKC (full-width = half-width), no punctuation."""
-    return re.sub(r"[\s?!,。]", "", unicodedata.normalize("NFKC", text)).lower()
+    """A question as compared for repeats: normalised (full-width = half-width), no punctuation."""
+    return re.sub(r"[\s?!,。]", "", normalise(text)).lower()
 
 
 def cross_check(specs: Dict[str, Spec]) -> List[str]:

@@ -1,107 +1,144 @@
-"""Process-wide services, built lazily on first use from ``Settings.from_env()``.
+"""The services of one process, built lazily from its settings: one container per process.
 
-Actions call these accessors; tests replace them with ``override(...)`` or pass fakes to the
+The action server, the console and the command-line tools each use `current()`; tests build a
+`Container` with fakes (``Container(settings, tickets=FakeTickets())``) or pass fakes to the
 actions' constructors. Nothing is built at import time (rasa-sdk imports every action module).
 """
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, TypeVar, cast
 
+from sqlalchemy.orm import sessionmaker
+
+from bot.app.protocols import AnnouncementStore, FeedbackStore, InvoiceSystem, KnowledgeReader, TicketStore
 from bot.app.settings import Settings
 
-_lock = threading.RLock()  # builders call other accessors
-_instances: Dict[str, Any] = {}
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
-def _get(name: str, build: Callable[[], Any]) -> Any:
-    with _lock:
-        if name not in _instances:
-            _instances[name] = build()
-        return _instances[name]
+class Container:
+    """Lazily built services of one process.
+
+    Args:
+        settings: The process's settings (default: read from the environment on first use).
+        **overrides: Ready-made services by accessor name (``knowledge``, ``tickets``,
+            ``feedback``, ``invoice_system``, ``app_sessions``): tests and alternative wiring.
+    """
+
+    def __init__(self, settings: Optional[Settings] = None, **overrides: Any) -> None:
+        self._settings = settings
+        self._lock = threading.RLock()  # re-entrant: builders call other accessors
+        self._instances: Dict[str, Any] = dict(overrides)
+
+    def _get(self, name: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if name not in self._instances:
+                self._instances[name] = build()
+            return cast(T, self._instances[name])
+
+    def settings(self) -> Settings:
+        """The settings of this process."""
+        with self._lock:
+            if self._settings is None:
+                self._settings = Settings.from_env()
+            return self._settings
+
+    def app_sessions(self) -> sessionmaker:
+        """Session factory on the application database (schema created on first use)."""
+        from bot.app.database import make_app_session_factory
+
+        return self._get("app_sessions", lambda: make_app_session_factory(self.settings().app_database_url))
+
+    def _knowledge_service(self) -> Any:
+        def build() -> Any:
+            from bot.app.knowledge import KnowledgeService
+            from knowledge.errors import KnowledgeError
+            from knowledge.loader import load
+            from knowledge.repository import KnowledgeBase
+
+            kb = KnowledgeBase(self.app_sessions())
+            if not kb.problem_keys():
+                content = self.settings().knowledge_content_dir
+                logger.info("Knowledge base is empty: loading %s", content)
+                try:
+                    load(self.app_sessions(), content)
+                except KnowledgeError as error:
+                    # Announcements still work (the console can publish them); say why the
+                    # content is missing instead of failing every request.
+                    logger.error("Knowledge content not loaded: %s", error)
+            return KnowledgeService(kb)
+
+        return self._get("knowledge", build)
+
+    def knowledge(self) -> KnowledgeReader:
+        """The knowledge base, loaded from its YAML content if the database is empty."""
+        return cast(KnowledgeReader, self._knowledge_service())
+
+    def announcements(self) -> AnnouncementStore:
+        """Announcements (the same knowledge service, its console side)."""
+        return cast(AnnouncementStore, self._knowledge_service())
+
+    def tickets(self) -> TicketStore:
+        """Ticket storage."""
+        from bot.app.tickets import SqlTicketStore
+
+        return self._get("tickets", lambda: SqlTicketStore(self.app_sessions()))
+
+    def feedback(self) -> FeedbackStore:
+        """Votes and ratings storage."""
+        from bot.app.feedback import SqlFeedbackStore
+
+        return self._get("feedback", lambda: SqlFeedbackStore(self.app_sessions()))
+
+    def invoice_system(self) -> InvoiceSystem:
+        """The configured invoice-system adapter (``INVOICE_BACKEND``: sql or http)."""
+
+        def build() -> InvoiceSystem:
+            config = self.settings()
+            if config.invoice_backend == "http":
+                from bot.app.invoices.http import HttpInvoiceSystem
+
+                assert config.invoice_api_url  # Settings insists on it for the http backend
+                return HttpInvoiceSystem(config.invoice_api_url, config.invoice_api_timeout,
+                                         config.invoice_api_token)
+            from bot.app.invoices.sql import SqlInvoiceSystem
+
+            return SqlInvoiceSystem(config.invoice_database_url)
+
+        return self._get("invoice_system", build)
+
+    async def aclose(self) -> None:
+        """Release what the services hold open (HTTP sessions, database pools)."""
+        with self._lock:
+            invoices = self._instances.get("invoice_system")
+            sessions = self._instances.get("app_sessions")
+        if invoices is not None:
+            await invoices.close()
+        if isinstance(sessions, sessionmaker):
+            bind = sessions.kw.get("bind")
+            if bind is not None:
+                bind.dispose()
 
 
-def override(name: str, instance: Any) -> None:
-    """Replace a service (tests, alternative wiring)."""
-    with _lock:
-        _instances[name] = instance
+_current: Optional[Container] = None
+_current_lock = threading.Lock()
 
 
-def reset() -> None:
-    """Forget every built service (tests)."""
-    with _lock:
-        _instances.clear()
+def current() -> Container:
+    """This process's container, built on first use from the environment."""
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = Container()
+        return _current
 
 
-def settings() -> Settings:
-    """The settings of this process."""
-    return _get("settings", Settings.from_env)
-
-
-def app_sessions():
-    """Session factory on the application database (schema created on first use)."""
-    from bot.app.database import make_app_session_factory
-
-    return _get("app_sessions", lambda: make_app_session_factory(settings().app_database_url))
-
-
-def knowledge_base():
-    """The knowledge base, loaded from its YAML content if the database is empty."""
-    from knowledge.loader import load
-    from knowledge.repository import KnowledgeBase
-
-    def build():
-        sessions = app_sessions()
-        kb = KnowledgeBase(sessions)
-        if kb.problem("login_failure") is None:
-            load(sessions, settings().knowledge_content_dir)
-        return kb
-
-    return _get("knowledge_base", build)
-
-
-def troubleshooter():
-    """The troubleshooting engine over the knowledge base."""
-    from knowledge.engine import Troubleshooter
-
-    return _get("troubleshooter", lambda: Troubleshooter(knowledge_base()))
-
-
-def invoice_system():
-    """The configured invoice-system adapter (``INVOICE_BACKEND``: sql or http)."""
-
-    def build():
-        config = settings()
-        if config.invoice_backend == "http":
-            from bot.app.invoices.http import HttpInvoiceSystem
-
-            if not config.invoice_api_url:
-                raise RuntimeError("INVOICE_BACKEND=http needs INVOICE_API_URL")
-            return HttpInvoiceSystem(
-                config.invoice_api_url, config.invoice_api_timeout, config.invoice_api_token
-            )
-        from bot.app.invoices.sql import SqlInvoiceSystem
-
-        return SqlInvoiceSystem(config.invoice_database_url)
-
-    return _get("invoice_system", build)
-
-
-def tickets():
-    """Ticket storage."""
-    from bot.app.tickets import TicketService
-
-    return _get("tickets", lambda: TicketService(app_sessions()))
-
-
-def feedback():
-    """Votes and ratings storage."""
-    from bot.app.feedback import FeedbackService
-
-    return _get("feedback", lambda: FeedbackService(app_sessions()))
-
-
-def optional(name: str) -> Optional[Any]:
-    """An already-built service, or None."""
-    with _lock:
-        return _instances.get(name)
+def use(container: Optional[Container]) -> None:
+    """Make ``container`` this process's container (None: build a fresh one on next use)."""
+    global _current
+    with _current_lock:
+        _current = container

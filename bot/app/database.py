@@ -1,4 +1,4 @@
-"""The application database of the runtime (tickets, feedback): declarative base, sessions, and
+"""The application database of the runtime (tickets, feedback): engine, schema, sessions, and
 what its services share (the clock, one session per call, rows → frozen dataclasses).
 
 The knowledge base shares the same database (``APP_DATABASE_URL``) but keeps its own models in
@@ -12,12 +12,11 @@ from typing import Any, Callable, Optional, Type, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app.models import Base
 from knowledge.db import create_schema as create_knowledge_schema
 from knowledge.db import make_engine
-
-Base = declarative_base()
 
 #: Records are stamped in China Standard Time.
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -32,10 +31,6 @@ def china_now() -> datetime:
 
 def create_app_schema(engine: Engine) -> None:
     """Create every table of the application database (idempotent)."""
-    # Import for side effects: the model modules register their tables on ``Base``.
-    import bot.app.feedback  # noqa: F401
-    import bot.app.tickets  # noqa: F401
-
     create_knowledge_schema(engine)
     Base.metadata.create_all(engine)
 

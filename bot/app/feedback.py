@@ -11,58 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Column,
-    DateTime,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
+from sqlalchemy import select
+
+from bot.app.blocking import off_loop
+from bot.app.database import StoredService, from_row, one_row
+from bot.app.models import (
+    MAX_COMMENT_LENGTH,
+    MAX_MESSAGE_ID_LENGTH,
+    MAX_RATING,
+    MAX_SENDER_ID_LENGTH,
+    MAX_TEXT_LENGTH,
+    MIN_RATING,
+    RatingRow,
+    VoteRow,
 )
-
-from bot.app.database import Base, StoredService, from_row, one_row
-
-MAX_SENDER_ID_LENGTH = 255
-MAX_MESSAGE_ID_LENGTH = 64
-MAX_TEXT_LENGTH = 4000
-MAX_COMMENT_LENGTH = 1000
-MIN_RATING, MAX_RATING = 1, 5
-
 
 class InvalidFeedback(ValueError):
     """Feedback that cannot be stored as given (the message says which field is wrong)."""
-
-
-class VoteRow(Base):
-    """A thumbs up/down on one bot message of a conversation."""
-
-    __tablename__ = "feedback_votes"
-    __table_args__ = (UniqueConstraint("sender_id", "message_id", name="uq_vote_message"),)
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    sender_id = Column(String(MAX_SENDER_ID_LENGTH), nullable=False, index=True)
-    message_id = Column(String(MAX_MESSAGE_ID_LENGTH), nullable=False)
-    text = Column(Text, nullable=False, default="")
-    up = Column(Boolean, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-
-
-class RatingRow(Base):
-    """An end-of-conversation rating."""
-
-    __tablename__ = "feedback_ratings"
-    __table_args__ = (
-        CheckConstraint(f"rating BETWEEN {MIN_RATING} AND {MAX_RATING}", name="ck_rating_range"),
-    )
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    sender_id = Column(String(MAX_SENDER_ID_LENGTH), nullable=False, index=True)
-    rating = Column(Integer, nullable=False)
-    comment = Column(Text, nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False)
 
 
 @dataclass(frozen=True)
@@ -117,9 +82,13 @@ def _to_vote(row: VoteRow) -> Vote:
     return from_row(Vote, row, up=bool(row.up))
 
 
-class FeedbackService(StoredService):
-    """Stores and reads feedback; one database session per call (`StoredService`)."""
+class SqlFeedbackStore(StoredService):
+    """Votes and ratings in the application database (`bot.app.protocols.FeedbackStore`).
 
+    One database session per call, run off the event loop (`bot.app.blocking.off_loop`).
+    """
+
+    @off_loop
     def record_vote(self, sender_id: str, message_id: str, text: str, up: bool) -> Vote:
         """Store a thumbs up (``up=True``) or down on one answer; a re-vote replaces the old one.
 
@@ -142,6 +111,7 @@ class FeedbackService(StoredService):
             session.flush()
             return _to_vote(row)
 
+    @off_loop
     def record_rating(self, sender_id: str, rating: int, comment: Optional[str] = None) -> Rating:
         """Store a 1–5 rating of the whole conversation, with an optional comment.
 
@@ -165,6 +135,7 @@ class FeedbackService(StoredService):
             session.flush()
             return from_row(Rating, row)
 
+    @off_loop
     def for_conversation(self, sender_id: str) -> ConversationFeedback:
         """Votes and ratings of one conversation, oldest first."""
         with self._sessions() as session:
@@ -179,3 +150,15 @@ class FeedbackService(StoredService):
                 votes=[_to_vote(row) for row in votes],
                 ratings=[from_row(Rating, row) for row in ratings],
             )
+
+    @off_loop
+    def forget_sender(self, sender_id: str) -> int:
+        """Delete every vote and rating of one user (unsubscribe, privacy request); returns how many."""
+        with self._sessions() as session, session.begin():
+            deleted = 0
+            for model in (VoteRow, RatingRow):
+                rows = session.execute(select(model).where(model.sender_id == sender_id)).scalars().all()
+                for row in rows:
+                    session.delete(row)
+                deleted += len(rows)
+            return deleted

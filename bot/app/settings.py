@@ -1,28 +1,48 @@
-"""Runtime settings, read once from the environment.
+"""Runtime settings: the one place that reads the process environment.
 
-Every deployment choice (databases, invoice backend, tokens) is selected here by configuration,
-never by code branches elsewhere.
+Every deployment choice (databases, invoice backend, ports, tokens, allowed origins) is made
+here by configuration, never by code branches elsewhere. Values are parsed and checked by
+pydantic, so a bad value stops the process at start with the variable's name, instead of
+failing on the first request.
+
+Other modules ask for ``Settings.from_env()`` (or receive a `Settings`); the few libraries that
+read variables themselves (Rasa's ``endpoints.yml`` substitution, rasa-sdk's ``SANIC_HOST``)
+get them from the launcher's environment (`bot.launcher.commands.runtime_env`), and the WeChat
+channels parse their own account variables from `read_environment()`.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from pydantic import BaseModel, Field, ValidationError, root_validator, validator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+DEVELOPMENT = "development"
+INVOICE_BACKENDS = ("sql", "http")
+
+
+class SettingsError(ValueError):
+    """The environment holds a value the assistant cannot run with (the message names it)."""
+
+
+def read_environment() -> Mapping[str, str]:
+    """The process environment (the only place that reads ``os.environ``)."""
+    return os.environ
 
 
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Process-wide configuration.
+class Settings(BaseModel):
+    """Process-wide configuration, immutable once read.
 
     Attributes:
+        app_env: ``development`` or anything else (production-like: tokens are required).
+        var_dir: where the embedded SQLite databases live.
         app_database_url: knowledge base, tickets, feedback (SQLite under var/ by default).
         invoice_backend: ``sql`` (embedded demo invoice system) or ``http`` (a real platform).
         invoice_database_url: database of the embedded invoice system.
@@ -30,39 +50,98 @@ class Settings:
         invoice_api_token: bearer token for the invoice platform, if it needs one.
         invoice_api_timeout: seconds before an invoice look-up is abandoned.
         knowledge_content_dir: where the knowledge YAML lives.
+        rasa_port, action_port, console_port: ports of the three processes.
+        rasa_interface: interface the Rasa server binds.
         rasa_url: the Rasa server as seen from the console (tracker history, health).
+        rasa_public_url: the Rasa server as the *browser* sees it (defaults to ``rasa_url``).
         rasa_auth_token: token for the Rasa HTTP API (empty in development).
-        operator_token: token for the console's operator API.
+        operator_token: bearer token of the console's operator API (empty: API disabled).
+        console_host: interface the console binds.
+        console_cors_origins: origins allowed to call the console's public API from other
+            sites (``*`` for any); the operator API never answers cross-origin requests.
+        console_rasa_timeout: seconds before a console call to the Rasa HTTP API is abandoned.
+        widget_dist_dir: the built widget (``make widget`` writes it).
+        redis_url: Redis for channel state shared between replicas (empty: in-process).
     """
 
-    app_database_url: str
-    invoice_backend: str
-    invoice_database_url: str
-    invoice_api_url: Optional[str]
-    invoice_api_token: Optional[str]
-    invoice_api_timeout: float
-    knowledge_content_dir: Path
-    rasa_url: str
-    rasa_auth_token: str
-    operator_token: str
+    app_env: str = Field(DEVELOPMENT, env="APP_ENV")
+    var_dir: Path = Field(DEFAULT_VAR_DIR, env="VAR_DIR")
+    app_database_url: str = Field("", env="APP_DATABASE_URL")
+    invoice_backend: str = Field("sql", env="INVOICE_BACKEND")
+    invoice_database_url: str = Field("", env="INVOICE_DATABASE_URL")
+    invoice_api_url: Optional[str] = Field(None, env="INVOICE_API_URL")
+    invoice_api_token: Optional[str] = Field(None, env="INVOICE_API_TOKEN")
+    invoice_api_timeout: float = Field(3.0, gt=0, env="INVOICE_API_TIMEOUT")
+    knowledge_content_dir: Path = Field(PROJECT_ROOT / "knowledge" / "content", env="KNOWLEDGE_CONTENT_DIR")
+    rasa_port: int = Field(5005, ge=1, le=65535, env="RASA_PORT")
+    action_port: int = Field(5055, ge=1, le=65535, env="ACTION_PORT")
+    console_port: int = Field(8080, ge=1, le=65535, env="CONSOLE_PORT")
+    rasa_interface: str = Field("127.0.0.1", env="RASA_INTERFACE")
+    rasa_url: str = Field("", env="RASA_URL")
+    rasa_public_url: str = Field("", env="RASA_PUBLIC_URL")
+    rasa_auth_token: str = Field("", env="RASA_AUTH_TOKEN")
+    operator_token: str = Field("", env="OPERATOR_TOKEN")
+    console_host: str = Field("127.0.0.1", env="CONSOLE_HOST")
+    console_cors_origins: Tuple[str, ...] = Field(("*",), env="CONSOLE_CORS_ORIGINS")
+    console_rasa_timeout: float = Field(5.0, gt=0, env="CONSOLE_RASA_TIMEOUT")
+    widget_dist_dir: Path = Field(PROJECT_ROOT / "bot" / "console" / "widget" / "dist", env="WIDGET_DIST_DIR")
+    redis_url: Optional[str] = Field(None, env="REDIS_URL")
+
+    class Config:
+        allow_mutation = False
+        extra = "forbid"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
-        """Build settings from environment variables (``os.environ`` by default)."""
-        env = os.environ if env is None else env
-        var_dir = Path(env.get("VAR_DIR", str(DEFAULT_VAR_DIR)))
-        return cls(
-            app_database_url=env.get("APP_DATABASE_URL") or _sqlite_url(var_dir / "app.db"),
-            invoice_backend=env.get("INVOICE_BACKEND", "sql"),
-            invoice_database_url=env.get("INVOICE_DATABASE_URL")
-            or _sqlite_url(var_dir / "invoices.db"),
-            invoice_api_url=env.get("INVOICE_API_URL") or None,
-            invoice_api_token=env.get("INVOICE_API_TOKEN") or None,
-            invoice_api_timeout=float(env.get("INVOICE_API_TIMEOUT", "3.0")),
-            knowledge_content_dir=Path(
-                env.get("KNOWLEDGE_CONTENT_DIR", str(PROJECT_ROOT / "knowledge" / "content"))
-            ),
-            rasa_url=env.get("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"),
-            rasa_auth_token=env.get("RASA_AUTH_TOKEN", ""),
-            operator_token=env.get("OPERATOR_TOKEN", ""),
-        )
+        """Settings from environment variables (`read_environment()` by default).
+
+        Empty variables count as unset. Raises `SettingsError` naming the variable when a value
+        cannot be used.
+        """
+        env = read_environment() if env is None else env
+        values: Dict[str, Any] = {}
+        for name, field in cls.__fields__.items():
+            raw = env.get(field.field_info.extra["env"], "")
+            if raw.strip():
+                values[name] = raw.strip()
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{cls.__fields__[str(e['loc'][0])].field_info.extra['env']}: {e['msg']}"
+                if e["loc"] and str(e["loc"][0]) in cls.__fields__ else e["msg"]
+                for e in error.errors()
+            )
+            raise SettingsError(problems) from None
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some values changed (validated like the original)."""
+        return type(self)(**{**self.dict(), **changes})
+
+    @property
+    def is_development(self) -> bool:
+        """Whether this is a development setup (no tokens required)."""
+        return self.app_env == DEVELOPMENT
+
+    @validator("console_cors_origins", pre=True)
+    def _split_origins(cls, value: Any) -> Any:  # noqa: N805 - pydantic validator
+        if isinstance(value, str):
+            return tuple(o.strip() for o in value.split(",") if o.strip())
+        return value
+
+    @validator("invoice_backend")
+    def _known_backend(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        if value not in INVOICE_BACKENDS:
+            raise ValueError(f"must be one of {', '.join(INVOICE_BACKENDS)}, not {value!r}")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _derived_defaults(cls, values: Dict[str, Any]) -> Dict[str, Any]:  # noqa: N805
+        var_dir: Path = values["var_dir"]
+        values["app_database_url"] = values["app_database_url"] or _sqlite_url(var_dir / "app.db")
+        values["invoice_database_url"] = values["invoice_database_url"] or _sqlite_url(var_dir / "invoices.db")
+        values["rasa_url"] = (values["rasa_url"] or f"http://127.0.0.1:{values['rasa_port']}").rstrip("/")
+        values["rasa_public_url"] = (values["rasa_public_url"] or values["rasa_url"]).rstrip("/")
+        if values["invoice_backend"] == "http" and not values["invoice_api_url"]:
+            raise ValueError("INVOICE_BACKEND=http needs INVOICE_API_URL")
+        return values

@@ -1,43 +1,19 @@
 """Hand-over tickets: created when the steps run out or the user asks for a person."""
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from sqlalchemy import Column, DateTime, Enum, Integer, String, Text, select
+from sqlalchemy import select
 
-from bot.app.database import Base, StoredService, from_row, one_row
+from bot.app.blocking import off_loop
+from bot.app.database import StoredService, from_row, one_row
+from bot.app.models import TicketRow, TicketStatus
 
 
 MAX_NOTE_CHARS = 500  # a pasted log is cut; the conversation keeps the whole text
-
-
-class TicketStatus(str, enum.Enum):
-    """Life cycle of a ticket (values are stable strings used by responses and the console)."""
-
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-
-
-class TicketRow(Base):
-    """A stored ticket."""
-
-    __tablename__ = "tickets"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    number = Column(String(24), unique=True, nullable=True)
-    sender_id = Column(String(255), nullable=False, index=True)
-    channel = Column(String(32), nullable=False, default="")
-    problem = Column(String(64), nullable=True)
-    status = Column(Enum(TicketStatus, native_enum=False, length=16), nullable=False)
-    details_json = Column(Text, nullable=False, default="{}")
-    steps_tried_json = Column(Text, nullable=False, default="[]")
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    updated_at = Column(DateTime(timezone=True), nullable=False)
 
 
 @dataclass(frozen=True)
@@ -65,9 +41,13 @@ def _to_ticket(row: TicketRow) -> Ticket:
     )
 
 
-class TicketService(StoredService):
-    """Creates and reads tickets; one database session per call (`StoredService`)."""
+class SqlTicketStore(StoredService):
+    """Tickets in the application database (`bot.app.protocols.TicketStore`).
 
+    One database session per call, run off the event loop (`bot.app.blocking.off_loop`).
+    """
+
+    @off_loop
     def create(
         self,
         sender_id: str,
@@ -94,6 +74,7 @@ class TicketService(StoredService):
             row.number = f"GD{now:%Y%m%d}-{row.id:06d}"
             return _to_ticket(row)
 
+    @off_loop
     def latest_for(self, sender_id: str) -> Optional[Ticket]:
         """The newest ticket of one conversation, if any."""
         with self._sessions() as session:
@@ -105,12 +86,14 @@ class TicketService(StoredService):
             ).scalar_one_or_none()
             return _to_ticket(row) if row else None
 
+    @off_loop
     def by_number(self, number: str) -> Optional[Ticket]:
         """A ticket by its number (case-insensitive)."""
         with self._sessions() as session:
             row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
             return _to_ticket(row) if row else None
 
+    @off_loop
     def set_status(self, number: str, status: TicketStatus) -> Optional[Ticket]:
         """Move a ticket along its life cycle (operator console)."""
         with self._sessions() as session, session.begin():
@@ -121,6 +104,7 @@ class TicketService(StoredService):
             row.updated_at = self._clock()
             return _to_ticket(row)
 
+    @off_loop
     def add_note(self, number: str, text: str) -> Optional[Ticket]:
         """Append what the user added after the hand-over to ``details["notes"]``.
 
@@ -137,6 +121,7 @@ class TicketService(StoredService):
             row.updated_at = self._clock()
             return _to_ticket(row)
 
+    @off_loop
     def recent(self, limit: int = 50) -> List[Ticket]:
         """Newest tickets first (operator console)."""
         with self._sessions() as session:
@@ -145,6 +130,7 @@ class TicketService(StoredService):
             ).scalars()
             return [_to_ticket(row) for row in rows]
 
+    @off_loop
     def forget_sender(self, sender_id: str) -> int:
         """Delete every ticket of one user (privacy request); returns how many."""
         with self._sessions() as session, session.begin():

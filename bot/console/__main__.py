@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 from typing import List, Optional
 
 from aiohttp import web
 
 from bot.console.app import create_app
-from bot.console.config import ConsoleConfig
+from bot.app.settings import Settings
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -19,12 +18,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--port", type=int, default=None, help="port (default CONSOLE_PORT or 8080)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = ConsoleConfig.from_env()
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    config = dataclasses.replace(config, **overrides)
-    web.run_app(create_app(config), host=config.host, port=config.port, access_log=None,
-                print=lambda _: logging.getLogger("bot.console").info(
-                    "console on http://%s:%s/", config.host, config.port))
+    settings = Settings.from_env()
+    overrides = {k: v for k, v in (("console_host", args.host), ("console_port", args.port)) if v is not None}
+    settings = settings.replace(**overrides)
+    host, port = settings.console_host, settings.console_port
+    web.run_app(create_app(settings), host=host, port=port, access_log=None,
+                print=lambda _: logging.getLogger("bot.console").info("console on http://%s:%s/", host, port))
 
 
 if __name__ == "__main__":

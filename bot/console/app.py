@@ -17,57 +17,36 @@ Routes:
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import AsyncIterator, Optional
 
 import aiohttp
 from aiohttp import web
 
+from bot.app.container import Container
+from bot.app.settings import Settings
 from bot.console import operator, pages, public
-from bot.console.config import ConsoleConfig
 from bot.console.cors import cors_middleware
 from bot.console.errors import error_middleware
-from bot.console.keys import CONFIG, HTTP, RASA, SERVICES
+from bot.console.keys import CONTAINER, HTTP, RASA, SETTINGS
 from bot.console.rasa_client import RasaClient
-from bot.console.services import ConsoleServices
 
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def _default_services(config: ConsoleConfig) -> dict:
-    """Services on the application database, built lazily on first use."""
-    services = ConsoleServices(config.settings)
-    return {
-        "knowledge": services.knowledge,
-        "feedback": services.feedback,
-        "tickets": services.tickets,
-    }
-
-
-def create_app(
-    config: ConsoleConfig,
-    *,
-    knowledge: Optional[Any] = None,
-    feedback: Optional[Any] = None,
-    tickets: Optional[Any] = None,
-) -> web.Application:
+def create_app(settings: Settings, services: Optional[Container] = None) -> web.Application:
     """Build the console.
 
     Args:
-        config: the console configuration.
-        knowledge: a ``knowledge.repository.KnowledgeBase`` (default: built from settings).
-        feedback: a ``bot.app.feedback.FeedbackService`` (default: built from settings).
-        tickets: a ``bot.app.tickets.TicketService`` (default: built from settings).
+        settings: the process settings (ports, Rasa URLs and token, origins, widget directory).
+        services: the service container (default: one built from ``settings``; tests pass one
+            with fakes or with services on a temporary database).
     """
     app = web.Application(
-        middlewares=[cors_middleware(config.cors_origins), error_middleware],
+        middlewares=[cors_middleware(settings.console_cors_origins), error_middleware],
         client_max_size=MAX_REQUEST_BYTES,
     )
-    app[CONFIG] = config
-    providers = _default_services(config)
-    for name, given in (("knowledge", knowledge), ("feedback", feedback), ("tickets", tickets)):
-        if given is not None:
-            providers[name] = (lambda value: lambda: value)(given)
-    app[SERVICES] = providers
+    app[SETTINGS] = settings
+    app[CONTAINER] = services or Container(settings)
     app.cleanup_ctx.append(_http_session)
     pages.add_routes(app)
     public.add_routes(app)
@@ -75,12 +54,13 @@ def create_app(
     return app
 
 
-async def _http_session(app: web.Application):
+async def _http_session(app: web.Application) -> AsyncIterator[None]:
     """One ClientSession for the whole app: created on startup, closed on cleanup."""
-    config = app[CONFIG]
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=config.rasa_timeout))
+    settings = app[SETTINGS]
+    timeout = settings.console_rasa_timeout
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
     app[HTTP] = session
-    app[RASA] = RasaClient(session, config.settings.rasa_url, config.settings.rasa_auth_token,
-                           config.rasa_timeout)
+    app[RASA] = RasaClient(session, settings.rasa_url, settings.rasa_auth_token, timeout)
     yield
     await session.close()
+    await app[CONTAINER].aclose()

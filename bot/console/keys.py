@@ -1,20 +1,19 @@
-"""Typed keys of the application's shared state, and the service accessor."""
+"""Typed keys of the application's shared state."""
 from __future__ import annotations
-
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from bot.console.config import ConsoleConfig
+from bot.app.container import Container
+from bot.app.settings import Settings
 from bot.console.rasa_client import RasaClient
 
-CONFIG = web.AppKey("config", ConsoleConfig)
+SETTINGS = web.AppKey("settings", Settings)
+CONTAINER = web.AppKey("container", Container)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 RASA = web.AppKey("rasa", RasaClient)
-SERVICES = web.AppKey("services", dict)
 
 
-def service(request: web.Request, name: str) -> Any:
-    """A service of the app (knowledge, feedback, tickets), built on first use."""
-    return request.app[SERVICES][name]()
+def services(request: web.Request) -> Container:
+    """The services of the console process (built on first use)."""
+    return request.app[CONTAINER]

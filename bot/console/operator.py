@@ -5,7 +5,6 @@ operator API is switched off (403) rather than open.
 """
 from __future__ import annotations
 
-import asyncio
 import hmac
 import re
 from datetime import datetime
@@ -33,7 +32,7 @@ def add_routes(app: web.Application) -> None:
 
 def require_operator(request: web.Request) -> None:
     """Check the bearer token (constant-time); raises ApiError 401/403."""
-    expected = request.app[keys.CONFIG].settings.operator_token
+    expected = request.app[keys.SETTINGS].operator_token
     if not expected:
         raise ApiError(403, "operator_api_disabled", "操作员接口未启用：请设置 OPERATOR_TOKEN。")
     header = request.headers.get("Authorization", "")
@@ -65,8 +64,7 @@ def _text(body: dict, name: str, limit: int) -> str:
 
 async def list_announcements(request: web.Request) -> web.Response:
     require_operator(request)
-    knowledge = keys.service(request, "knowledge")
-    items = await asyncio.to_thread(knowledge.announcements)
+    items = await keys.services(request).announcements().announcements()
     return json_response({"announcements": [announcement_json(a) for a in items]})
 
 
@@ -83,19 +81,13 @@ async def publish_announcement(request: web.Request) -> web.Response:
     kind = body.get("kind", "incident")
     if not isinstance(kind, str):
         raise ApiError(400, "invalid_announcement", "kind 应为 maintenance 或 incident。")
-    knowledge = keys.service(request, "knowledge")
+    title, message = _text(body, "title", 200), _text(body, "message", 2000)
+    starts_at, ends_at = _datetime(body, "starts_at"), _datetime(body, "ends_at")
+    expected_recovery = _datetime(body, "expected_recovery")
     try:
-        item = await asyncio.to_thread(
-            lambda: knowledge.add_announcement(
-                _text(body, "title", 200),
-                _text(body, "message", 2000),
-                kind=kind,
-                affects=affects,
-                starts_at=_datetime(body, "starts_at"),
-                ends_at=_datetime(body, "ends_at"),
-                expected_recovery=_datetime(body, "expected_recovery"),
-            )
-        )
+        item = await keys.services(request).announcements().add_announcement(
+            title, message, kind=kind, affects=affects, starts_at=starts_at, ends_at=ends_at,
+            expected_recovery=expected_recovery)
     except InvalidAnnouncement as error:
         raise ApiError(400, "invalid_announcement", f"公告内容无效：{error}") from None
     return json_response({"announcement": announcement_json(item)}, status=201)
@@ -105,8 +97,7 @@ async def end_announcement(request: web.Request) -> web.Response:
     """End an announcement now; 404 if it does not exist or has already ended."""
     require_operator(request)
     announcement_id = request.match_info["announcement_id"]
-    knowledge = keys.service(request, "knowledge")
-    ended = await asyncio.to_thread(knowledge.end_announcement, announcement_id)
+    ended = await keys.services(request).announcements().end_announcement(announcement_id)
     if not ended:
         raise ApiError(404, "not_found", "没有正在生效的此公告。")
     return json_response({"status": "ended", "id": announcement_id})
@@ -119,8 +110,7 @@ async def list_tickets(request: web.Request) -> web.Response:
         limit = max(1, min(MAX_TICKETS, int(request.query.get("limit", "50"))))
     except ValueError:
         raise ApiError(400, "invalid_limit", "limit 应为整数。") from None
-    tickets = keys.service(request, "tickets")
-    items = await asyncio.to_thread(tickets.recent, limit)
+    items = await keys.services(request).tickets().recent(limit)
     return json_response({"tickets": [ticket_json(t) for t in items]})
 
 
@@ -130,8 +120,7 @@ async def conversation_feedback(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     if not SENDER_ID_PATTERN.match(session_id):
         raise ApiError(404, "not_found", "找不到该对话。")
-    feedback = keys.service(request, "feedback")
-    result = await asyncio.to_thread(feedback.for_conversation, session_id)
+    result = await keys.services(request).feedback().for_conversation(session_id)
     return json_response({
         "session_id": session_id,
         "votes": [vote_json(v) for v in result.votes],

@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.console.config import STATIC_DIR
 from bot.console.errors import ApiError
-from bot.console.keys import CONFIG
+from bot.console.keys import SETTINGS
+
+#: The demo support pages and their CSS.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 PAGES: Dict[str, str] = {"/": "index.html", "/faq.html": "faq.html"}
 SITE_FILES = {"site.css"}
@@ -48,15 +50,15 @@ def content_security_policy(rasa_public_url: str) -> str:
 
 async def page(request: web.Request) -> web.Response:
     """A demo page with the widget's script tag pointed at this deployment's Rasa server."""
-    config = request.app[CONFIG]
+    settings = request.app[SETTINGS]
     template = (STATIC_DIR / PAGES[request.path]).read_text(encoding="utf-8")
-    body = template.replace("{{RASA_PUBLIC_URL}}", html.escape(config.rasa_public_url, quote=True))
+    body = template.replace("{{RASA_PUBLIC_URL}}", html.escape(settings.rasa_public_url, quote=True))
     return web.Response(
         text=body,
         content_type="text/html",
         charset="utf-8",
         headers={
-            "Content-Security-Policy": content_security_policy(config.rasa_public_url),
+            "Content-Security-Policy": content_security_policy(settings.rasa_public_url),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",
             "Cache-Control": "no-cache",
@@ -82,7 +84,7 @@ async def site_file(request: web.Request) -> web.StreamResponse:
 
 async def widget_file(request: web.Request) -> web.StreamResponse:
     """A file of the built widget; only plain names inside the dist directory."""
-    widget_dir = request.app[CONFIG].widget_dir.resolve()
+    widget_dir = request.app[SETTINGS].widget_dist_dir.resolve()
     name = request.match_info["name"]
     path = (widget_dir / name).resolve()
     if path.parent != widget_dir or name.startswith("."):

@@ -1,7 +1,6 @@
 """The public API used by the widget: health, announcements, feedback, history."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timezone
 
@@ -37,9 +36,8 @@ async def health(request: web.Request) -> web.Response:
 
 async def active_announcements(request: web.Request) -> web.Response:
     """Announcements in effect now, newest first: ``{"announcements": [...]}``."""
-    knowledge = keys.service(request, "knowledge")
     now = datetime.now(timezone.utc)
-    items = await asyncio.to_thread(knowledge.active_announcements, now)
+    items = await keys.services(request).knowledge().active_announcements(now)
     return json_response({"announcements": [announcement_json(a) for a in items]},
                              headers={"Cache-Control": "no-store"})
 
@@ -57,7 +55,7 @@ async def post_feedback(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     kind = body.get("kind")
     session_id = _session_id(body)
-    feedback = keys.service(request, "feedback")
+    feedback = keys.services(request).feedback()
     try:
         if kind == "vote":
             if not isinstance(body.get("up"), bool):
@@ -65,15 +63,13 @@ async def post_feedback(request: web.Request) -> web.Response:
             text = body.get("text", "")
             if not isinstance(text, str):
                 raise ApiError(400, "invalid_vote", "text 应为字符串。")
-            vote = await asyncio.to_thread(
-                feedback.record_vote, session_id, body.get("message_id"), text, body["up"])
+            vote = await feedback.record_vote(session_id, body.get("message_id"), text, body["up"])
             return json_response({"status": "stored", "vote": vote_json(vote)}, status=201)
         if kind == "rating":
             rating = body.get("rating")
             if isinstance(rating, str) and rating.strip().isdigit():
                 rating = int(rating.strip())
-            stored = await asyncio.to_thread(
-                feedback.record_rating, session_id, rating, body.get("comment"))
+            stored = await feedback.record_rating(session_id, rating, body.get("comment"))
             return json_response({"status": "stored", "rating": rating_json(stored)},
                                      status=201)
     except InvalidFeedback as error:

@@ -4,14 +4,13 @@ server and the console, prints where to talk to the assistant, and stops everyth
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import List, Optional
 
-from bot.app.settings import PROJECT_ROOT
+from bot.app.settings import Settings, SettingsError, read_environment
 from bot.launcher.commands import (
     DEFAULT_MODEL,
     action_server_command,
@@ -23,11 +22,14 @@ from bot.launcher.supervisor import Supervisor
 
 
 def _run(args: argparse.Namespace) -> int:
-    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
-    action_port = int(os.environ.get("ACTION_PORT", "5055"))
-    console_port = int(os.environ.get("CONSOLE_PORT", "8080"))
-    auth_token = os.environ.get("RASA_AUTH_TOKEN", "")
-    if os.environ.get("APP_ENV", "development") != "development" and not auth_token:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    rasa_port, action_port, console_port = settings.rasa_port, settings.action_port, settings.console_port
+    auth_token = settings.rasa_auth_token
+    if not settings.is_development and not auth_token:
         print("APP_ENV is not 'development': set RASA_AUTH_TOKEN to protect the HTTP API.",
               file=sys.stderr)
         return 2
@@ -36,8 +38,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"No model at {model}: run 'make train' first.", file=sys.stderr)
         return 2
 
-    env = runtime_env(os.environ, Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var")),
-                      rasa_port, action_port)
+    env = runtime_env(read_environment(), settings.var_dir, rasa_port, action_port)
     supervisor = Supervisor(env)
     stopping = False
 
@@ -52,7 +53,8 @@ def _run(args: argparse.Namespace) -> int:
         supervisor.start("actions", action_server_command(action_port),
                          f"http://127.0.0.1:{action_port}/health", 120)
         print("正在启动 Rasa 服务器（首次加载约需 30 秒）…", flush=True)
-        supervisor.start("rasa", rasa_server_command(model, rasa_port, auth_token),
+        supervisor.start("rasa", rasa_server_command(model, rasa_port, auth_token,
+                                                     interface=settings.rasa_interface),
                          f"http://127.0.0.1:{rasa_port}/", 300)
         print("正在启动控制台 (console)…", flush=True)
         supervisor.start("console", console_command(console_port),

@@ -66,13 +66,14 @@ def rasa_server_command(
     cors: str = "*",
     credentials: Path = PROJECT_ROOT / "credentials.yml",
     endpoints: Path = PROJECT_ROOT / "endpoints.yml",
+    interface: str = "127.0.0.1",
 ) -> List[str]:
     """The Rasa server (bot/rasa_plugins/server.py) with the HTTP API and the channels of ``credentials``."""
     command = [
         sys.executable, "-m", "bot.rasa_plugins.server", "run",
         "--model", str(model),
         "--port", str(port),
-        "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1"),
+        "--interface", interface,
         "--enable-api",
         "--credentials", str(credentials),
         "--endpoints", str(endpoints),

@@ -4,14 +4,13 @@ benchmarks run against, each with its own ``var/`` directory.
 """
 from __future__ import annotations
 
-import os
 import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Mapping, Optional
 
-from bot.app.settings import PROJECT_ROOT
+from bot.app.settings import PROJECT_ROOT, read_environment
 from bot.launcher.commands import (
     DEFAULT_MODEL,
     action_server_command,
@@ -74,7 +73,7 @@ class Stack:
 
     def environment(self) -> Dict[str, str]:
         """The environment every process of this stack gets."""
-        base = dict(os.environ)
+        base = dict(read_environment())
         base.update(self.env)
         base["CONSOLE_PORT"] = str(self.console_port)
         return runtime_env(base, self.var_dir, self.rasa_port, self.action_port)

@@ -12,7 +12,6 @@ can cut (the dropped-connection test).
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Iterator
@@ -28,7 +27,7 @@ from tests.browser.support import (
     InProcessConsole,
     LoopThread,
     Servers,
-    console_config,
+    console_settings,
 )
 from tests.support.servers import free_port
 
@@ -61,7 +60,7 @@ def servers(request, tmp_path_factory, loop_thread) -> Iterator[Servers]:
         var_dir = tmp_path_factory.mktemp("browser-var")
         env = dict(os.environ, VAR_DIR=str(var_dir), RASA_URL=external.rstrip("/"))
         env.pop("APP_DATABASE_URL", None)
-        console = InProcessConsole(loop_thread, console_config(env, free_port())).start()
+        console = InProcessConsole(loop_thread, console_settings(env, free_port())).start()
         started.append(console)
         rasa_url, console_url = external.rstrip("/"), console.url
     else:
@@ -71,12 +70,11 @@ def servers(request, tmp_path_factory, loop_thread) -> Iterator[Servers]:
         if stack.with_console:
             console_url = stack.console_url
         else:
-            console = InProcessConsole(loop_thread, console_config(env, free_port())).start()
+            console = InProcessConsole(loop_thread, console_settings(env, free_port())).start()
             started.append(console)
             console_url = console.url
-    base = console_config(env, free_port())
-    operator = InProcessConsole(loop_thread, dataclasses.replace(
-        base, settings=dataclasses.replace(base.settings, operator_token=OPERATOR_TOKEN))).start()
+    base = console_settings(env, free_port())
+    operator = InProcessConsole(loop_thread, base.replace(operator_token=OPERATOR_TOKEN)).start()
     started.append(operator)
     try:
         yield Servers(rasa_url=rasa_url, console_url=console_url, env=env,
@@ -91,7 +89,7 @@ def proxied(servers, loop_thread) -> Iterator[tuple]:
     """A console whose demo page points the widget at Rasa through a droppable proxy."""
     rasa_port = int(servers.rasa_url.rsplit(":", 1)[1])
     proxy = DroppableProxy(loop_thread, free_port(), rasa_port).start()
-    console = InProcessConsole(loop_thread, console_config(
+    console = InProcessConsole(loop_thread, console_settings(
         servers.env, free_port(), rasa_public_url=proxy.url)).start()
     try:
         yield console, proxy

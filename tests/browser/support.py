@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Set
 
 import requests
 from aiohttp import web
 
+from bot.app.settings import Settings
 from bot.console.app import create_app
-from bot.console.config import ConsoleConfig
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,20 +41,20 @@ class LoopThread:
 class InProcessConsole:
     """The console app served from this process on 127.0.0.1 (same code as ``python -m``)."""
 
-    def __init__(self, loop: LoopThread, config: ConsoleConfig) -> None:
+    def __init__(self, loop: LoopThread, settings: Settings) -> None:
         self._loop = loop
-        self.config = config
+        self.settings = settings
         self._runner: Optional[web.AppRunner] = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.config.port}"
+        return f"http://127.0.0.1:{self.settings.console_port}"
 
     def start(self) -> "InProcessConsole":
         async def start():
-            runner = web.AppRunner(create_app(self.config))
+            runner = web.AppRunner(create_app(self.settings))
             await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", self.config.port).start()
+            await web.TCPSite(runner, "127.0.0.1", self.settings.console_port).start()
             return runner
 
         self._runner = self._loop.run(start())
@@ -179,6 +179,6 @@ class Servers:
                                 timeout=30, **kwargs)
 
 
-def console_config(env: Mapping[str, str], port: int, **overrides) -> ConsoleConfig:
-    """A console configuration for ``env`` (the stack's), listening on ``port``."""
-    return replace(ConsoleConfig.from_env(dict(env)), host="127.0.0.1", port=port, **overrides)
+def console_settings(env: Mapping[str, str], port: int, **overrides) -> Settings:
+    """Settings of a console for ``env`` (the stack's), listening on 127.0.0.1:``port``."""
+    return Settings.from_env(dict(env)).replace(console_host="127.0.0.1", console_port=port, **overrides)

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.browser.widget import ChatWidget
 
-# The channels reference §7: a real IME cannot be driven headless, so the tests dispatch the
+# docs/channels.md §7: a real IME cannot be driven headless, so the tests dispatch the
 # events a browser sends while a pinyin candidate is being confirmed.
 COMPOSE_AND_CONFIRM = """
 (input) => {

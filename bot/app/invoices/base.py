@@ -1,7 +1,6 @@
-"""The invoice-system interface the assistant looks invoices up through."""
+"""What an invoice system answers (the interface itself is `bot.app.protocols.InvoiceSystem`)."""
 from __future__ import annotations
 
-import abc
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,21 +37,3 @@ class InvoiceRecord:
 
 class InvoiceSystemUnavailable(Exception):
     """The invoice system could not be reached or answered with an error."""
-
-
-class InvoiceSystem(abc.ABC):
-    """Looks invoices up. Implementations: embedded SQL (default) and HTTP."""
-
-    @abc.abstractmethod
-    async def lookup(self, number: str, code: Optional[str] = None) -> Optional[InvoiceRecord]:
-        """Find an invoice by number (and code, for classic invoices).
-
-        Returns:
-            The record, or ``None`` when the system has no such invoice.
-
-        Raises:
-            InvoiceSystemUnavailable: the system could not answer in time.
-        """
-
-    async def close(self) -> None:
-        """Release connections (no-op by default)."""

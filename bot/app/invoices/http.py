@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 
 import aiohttp
 
-from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystem, InvoiceSystemUnavailable
+from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
 
 
 def record_from_json(payload: Mapping[str, Any]) -> InvoiceRecord:
@@ -34,7 +34,7 @@ def record_from_json(payload: Mapping[str, Any]) -> InvoiceRecord:
         raise InvoiceSystemUnavailable(f"malformed invoice payload: {error!r}") from error
 
 
-class HttpInvoiceSystem(InvoiceSystem):
+class HttpInvoiceSystem:
     """Looks invoices up on ``GET {base_url}/api/v1/invoices/{number}``.
 
     One ``aiohttp.ClientSession`` per instance, created on first use, with an explicit timeout:
@@ -58,7 +58,7 @@ class HttpInvoiceSystem(InvoiceSystem):
         return self._session
 
     async def lookup(self, number: str, code: Optional[str] = None) -> Optional[InvoiceRecord]:
-        """See ``InvoiceSystem.lookup``."""
+        """See `bot.app.protocols.InvoiceSystem`."""
         params = {"code": code} if code else {}
         url = f"{self._base_url}/api/v1/invoices/{number}"
         try:

@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import Iterable, Optional
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Enum, String, UniqueConstraint, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystem, InvoiceSystemUnavailable
+from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
 from bot.app.database import CHINA_TZ
 from knowledge.db import make_engine
 
@@ -89,7 +90,7 @@ def demo_invoices(today: date) -> Iterable[InvoiceRow]:
         )
 
 
-class SqlInvoiceSystem(InvoiceSystem):
+class SqlInvoiceSystem:
     """Invoices in a SQL database (SQLite file by default).
 
     Args:
@@ -101,10 +102,11 @@ class SqlInvoiceSystem(InvoiceSystem):
         self._url = url
         self._seed = seed_demo_data
         self._sessions: Optional[sessionmaker] = None
+        self._engine: Optional[Engine] = None
 
     def _session_factory(self) -> sessionmaker:
         if self._sessions is None:
-            engine = make_engine(self._url)
+            engine = self._engine = make_engine(self._url)
             Base.metadata.create_all(engine)
             self._sessions = sessionmaker(engine, future=True)
             if self._seed:
@@ -150,5 +152,10 @@ class SqlInvoiceSystem(InvoiceSystem):
             raise InvoiceSystemUnavailable(str(error)) from error
 
     async def lookup(self, number: str, code: Optional[str] = None) -> Optional[InvoiceRecord]:
-        """See ``InvoiceSystem.lookup``; the blocking query runs in a worker thread."""
+        """See `bot.app.protocols.InvoiceSystem`; the blocking query runs in a worker thread."""
         return await asyncio.to_thread(self._lookup_sync, number, code)
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        if self._engine is not None:
+            self._engine.dispose()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.app.feedback import FeedbackService
+from bot.app.feedback import SqlFeedbackStore
 from bot.app.database import make_app_session_factory
 from tests.channels.accounts import OA_ACCOUNT
 from tests.channels.rasa_api import Tracker
@@ -106,8 +106,8 @@ async def test_typing_5_after_the_rating_question_stores_rating_5(request, chann
     tracker = tracker_of(user)
     assert tracker.user_events()[-1]["text"] == '/rate{"rating":"5"}'
     assert tracker.responses()[-1] == "utter_rating_thanks"
-    feedback = FeedbackService(make_app_session_factory(f"sqlite:///{channel_stack.var_dir / 'app.db'}"))
-    assert feedback.for_conversation(user).latest_rating.rating == 5
+    feedback = SqlFeedbackStore(make_app_session_factory(f"sqlite:///{channel_stack.var_dir / 'app.db'}"))
+    assert (await feedback.for_conversation(user)).latest_rating.rating == 5
 
 
 async def test_a_whole_troubleshooting_flow_ends_in_a_ticket(oa, user, tracker_of):

@@ -1,15 +1,19 @@
-"""Fakes for action tests: a tiny knowledge base, tickets, feedback, an invoice system."""
+"""Fakes of the services (`bot.app.protocols`) for action tests: a tiny knowledge base, tickets,
+feedback, an invoice system. tests/unit/app/test_protocols.py checks them against the protocols."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from rasa_sdk import Tracker
 
 from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
+from bot.app.feedback import ConversationFeedback, Rating, Vote
 from bot.app.tickets import Ticket, TicketStatus
+from knowledge.engine import NextMove, StepView, Troubleshooter
 from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit, Step
 
 CHINA = timezone(timedelta(hours=8))
@@ -58,31 +62,59 @@ def make_problem(key: str = "login_failure", steps: int = 3) -> Problem:
 
 @dataclass
 class FakeKnowledge:
+    """`bot.app.protocols.KnowledgeReader` over a few problems made by `make_problem`."""
+
     problems: Dict[str, Problem] = field(default_factory=lambda: {
         k: make_problem(k) for k in ("login_failure", "invoice_missing", "upload_failure")})
     announcements: List[Announcement] = field(default_factory=list)
     hits: List[SearchHit] = field(default_factory=list)
 
-    def problem(self, key):
+    async def problem(self, key: str) -> Optional[Problem]:
         return self.problems.get(key)
 
-    def prevention_tip(self, key=None, seed=None):
+    def _engine(self) -> Troubleshooter:
+        return Troubleshooter(_SyncProblems(self))
+
+    async def first_step(self, problem_key: str) -> StepView:
+        return self._engine().start(problem_key)
+
+    async def next_move(self, problem_key: str, index: int, outcome: str,
+                        seed: Optional[int] = None) -> NextMove:
+        return self._engine().after(problem_key, index, outcome, seed=seed)
+
+    def tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:
         if key in self.problems:
             return self.problems[key].tips[0]
         return ["通用一", "通用二", "通用三"][(seed or 0) % 3]
 
-    def escalation(self, key):
+    async def prevention_tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:
+        return self.tip(key, seed)
+
+    async def escalation(self, key: str) -> Optional[Escalation]:
         problem = self.problems.get(key)
         return problem.escalation if problem else None
 
-    def follow_up_levels(self):
+    async def follow_up_levels(self) -> List[FollowUpLevel]:
         return [FollowUpLevel("normal", 8, "一个工作日内联系您。")]
 
-    def active_announcements(self, now, problem=None):
+    async def active_announcements(self, now: datetime, problem: Optional[str] = None) -> List[Announcement]:
         return [a for a in self.announcements if problem is None or not a.affects or problem in a.affects]
 
-    def search(self, text, limit=3):
+    async def search(self, text: str, limit: int = 3) -> List[SearchHit]:
         return self.hits[:limit]
+
+
+@dataclass
+class _SyncProblems:
+    """The synchronous reader `knowledge.engine.Troubleshooter` walks (the real engine)."""
+
+    fake: FakeKnowledge
+
+    def problem(self, key: str) -> Optional[Problem]:
+        return self.fake.problems.get(key)
+
+    def prevention_tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:
+        return self.fake.tip(key, seed)
 
 
 def announcement(affects=("login_failure",)) -> Announcement:
@@ -92,11 +124,14 @@ def announcement(affects=("login_failure",)) -> Announcement:
 
 
 class FakeTickets:
+    """`bot.app.protocols.TicketStore` in a list; ``fail=True`` makes creation fail."""
+
     def __init__(self, fail: bool = False) -> None:
         self.created: List[Ticket] = []
         self.fail = fail
 
-    def create(self, sender_id, problem, details, steps_tried, channel=""):
+    async def create(self, sender_id: str, problem: Optional[str], details: Mapping[str, Any],
+                     steps_tried: Sequence[str], channel: str = "") -> Ticket:
         if self.fail:
             raise RuntimeError("database is gone")
         now = datetime(2026, 11, 27, 10, tzinfo=CHINA)
@@ -105,38 +140,78 @@ class FakeTickets:
         self.created.append(ticket)
         return ticket
 
-    def by_number(self, number):
+    async def by_number(self, number: str) -> Optional[Ticket]:
         return next((t for t in self.created if t.number == number.upper()), None)
 
-    def add_note(self, number, text):
-        ticket = self.by_number(number)
+    async def add_note(self, number: str, text: str) -> Optional[Ticket]:
+        ticket = await self.by_number(number)
         if ticket is None or ticket.status is TicketStatus.RESOLVED:
             return None
         ticket.details.setdefault("notes", []).append(text)
         return ticket
 
-    def latest_for(self, sender_id):
+    async def latest_for(self, sender_id: str) -> Optional[Ticket]:
         mine = [t for t in self.created if t.sender_id == sender_id]
         return mine[-1] if mine else None
 
+    async def set_status(self, number: str, status: TicketStatus) -> Optional[Ticket]:
+        ticket = await self.by_number(number)
+        if ticket is None:
+            return None
+        self.created[self.created.index(ticket)] = updated = dataclasses.replace(ticket, status=status)
+        return updated
+
+    async def recent(self, limit: int = 50) -> List[Ticket]:
+        return list(reversed(self.created))[:limit]
+
+    async def forget_sender(self, sender_id: str) -> int:
+        before = len(self.created)
+        self.created = [t for t in self.created if t.sender_id != sender_id]
+        return before - len(self.created)
+
 
 class FakeFeedback:
+    """`bot.app.protocols.FeedbackStore` in lists."""
+
     def __init__(self) -> None:
         self.ratings: List[tuple] = []
+        self.votes: List[Vote] = []
 
-    def record_rating(self, sender_id, rating, comment=None):
+    async def record_vote(self, sender_id: str, message_id: str, text: str, up: bool) -> Vote:
+        vote = Vote(sender_id, message_id, text, up, datetime(2026, 11, 27, 10, tzinfo=CHINA))
+        self.votes = [v for v in self.votes if (v.sender_id, v.message_id) != (sender_id, message_id)] + [vote]
+        return vote
+
+    async def record_rating(self, sender_id: str, rating: int, comment: Optional[str] = None) -> Rating:
         self.ratings.append((sender_id, rating))
+        return Rating(sender_id, rating, comment, datetime(2026, 11, 27, 10, tzinfo=CHINA))
+
+    async def for_conversation(self, sender_id: str) -> ConversationFeedback:
+        ratings = [Rating(s, r, None, datetime(2026, 11, 27, 10, tzinfo=CHINA)) for s, r in self.ratings
+                   if s == sender_id]
+        return ConversationFeedback(sender_id, [v for v in self.votes if v.sender_id == sender_id], ratings)
+
+    async def forget_sender(self, sender_id: str) -> int:
+        before = len(self.ratings) + len(self.votes)
+        self.ratings = [r for r in self.ratings if r[0] != sender_id]
+        self.votes = [v for v in self.votes if v.sender_id != sender_id]
+        return before - len(self.ratings) - len(self.votes)
 
 
 class FakeInvoices:
+    """`bot.app.protocols.InvoiceSystem` over a dict; ``down=True`` makes it unavailable."""
+
     def __init__(self, records: Dict[str, InvoiceRecord], down: bool = False) -> None:
         self.records = records
         self.down = down
 
-    async def lookup(self, number, code=None):
+    async def lookup(self, number: str, code: Optional[str] = None) -> Optional[InvoiceRecord]:
         if self.down:
             raise InvoiceSystemUnavailable("timeout")
         return self.records.get(number)
+
+    async def close(self) -> None:
+        return None
 
 
 def invoice(number: str, status: InvoiceStatus) -> InvoiceRecord:

@@ -16,9 +16,8 @@ from actions.troubleshooting import (
     ActionNextStep,
     ActionStartTroubleshooting,
 )
-from bot.app import container as services
+from bot.app import container
 from bot.app.invoices.base import InvoiceStatus
-from knowledge.engine import Troubleshooter
 from knowledge.types import SearchHit
 from tests.unit.actions.fakes import (
     FakeFeedback,
@@ -39,10 +38,9 @@ def kb():
 @pytest.fixture
 def tickets(kb):
     fake = FakeTickets()
-    services.override("tickets", fake)
-    services.override("knowledge_base", kb)
+    container.use(container.Container(tickets=fake, knowledge=kb))
     yield fake
-    services.reset()
+    container.use(None)
 
 
 def responses(dispatcher):
@@ -84,7 +82,7 @@ async def test_start_without_a_known_problem_asks_which(kb):
 
 
 async def test_steps_one_at_a_time_then_a_ticket(kb, tickets):
-    action = ActionNextStep(Troubleshooter(kb))
+    action = ActionNextStep(kb)
     slots = {"problem": "login_failure", "step_index": None, "steps_tried": []}
     for expected_index in range(3):
         dispatcher = CollectingDispatcher()
@@ -109,7 +107,7 @@ async def test_steps_one_at_a_time_then_a_ticket(kb, tickets):
 
 async def test_next_step_without_a_problem_asks_which(kb):
     dispatcher = CollectingDispatcher()
-    await ActionNextStep(Troubleshooter(kb)).run(dispatcher, make_tracker(), {})
+    await ActionNextStep(kb).run(dispatcher, make_tracker(), {})
     assert responses(dispatcher) == ["utter_which_problem"]
 
 
@@ -146,18 +144,14 @@ async def test_ticket_on_request_collects_details_and_leaves_the_form(kb, ticket
 
 async def test_ticket_failure_still_answers(kb):
     dispatcher = CollectingDispatcher()
-    services.override("knowledge_base", kb)
-    try:
-        events = await ActionCreateTicket(FakeTickets(fail=True)).run(dispatcher, make_tracker(), {})
-    finally:
-        services.reset()
+    events = await ActionCreateTicket(FakeTickets(fail=True), kb).run(dispatcher, make_tracker(), {})
     assert responses(dispatcher) == ["utter_ticket_creation_failed"] and events == []
 
 
 async def test_ticket_status_only_for_the_owner():
     fake = FakeTickets()
-    mine = fake.create("user-1", "login_failure", {}, [])
-    other = fake.create("user-2", "login_failure", {}, [])
+    mine = await fake.create("user-1", "login_failure", {}, [])
+    other = await fake.create("user-2", "login_failure", {}, [])
     dispatcher = CollectingDispatcher()
     await ActionReportTicket(fake).run(dispatcher, make_tracker(text=f"查一下{other.number}"), {})
     assert dispatcher.messages[0]["ticket_number"] == mine.number
@@ -303,7 +297,7 @@ async def test_other_details_are_not_taken_for_a_rating(slots, text):
 
 async def test_a_detail_after_the_hand_over_goes_on_the_ticket():
     tickets = FakeTickets()
-    ticket = tickets.create("user-1", "login_failure", {}, [])
+    ticket = await tickets.create("user-1", "login_failure", {}, [])
     dispatcher = CollectingDispatcher()
     tracker = make_tracker({"ticket_number": ticket.number}, intent="inform", text="电话13800138000，下午都在")
     await ActionHandleInform(tickets=tickets).run(dispatcher, tracker, {})

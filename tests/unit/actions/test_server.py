@@ -5,7 +5,7 @@ import os
 import pytest
 
 from actions import __main__ as action_server
-from bot.app import container as services
+from bot.app import container
 
 
 class RecordingKnowledgeBase:
@@ -13,7 +13,7 @@ class RecordingKnowledgeBase:
         self.queries = []
         self.fail = fail
 
-    def search(self, text, limit=3):
+    async def search(self, text, limit=3):
         self.queries.append(text)
         if self.fail:
             raise RuntimeError("database is locked")
@@ -21,23 +21,22 @@ class RecordingKnowledgeBase:
 
 
 @pytest.fixture(autouse=True)
-def clean_services():
-    services.reset()
+def clean_container():
+    container.use(None)
     yield
-    services.reset()
+    container.use(None)
 
 
-def test_warm_up_builds_the_search_index_and_the_troubleshooter():
+def test_warm_up_builds_the_search_index():
     kb = RecordingKnowledgeBase()
-    services.override("knowledge_base", kb)
+    container.use(container.Container(knowledge=kb))
     seconds = action_server.warm_up()
     assert kb.queries == [action_server.WARM_UP_QUERY]
-    assert services.optional("troubleshooter") is not None
     assert seconds >= 0
 
 
 def test_a_failed_warm_up_is_logged_and_the_server_still_starts(caplog):
-    services.override("knowledge_base", RecordingKnowledgeBase(fail=True))
+    container.use(container.Container(knowledge=RecordingKnowledgeBase(fail=True)))
     with caplog.at_level(logging.ERROR):
         action_server.warm_up()
     assert "Warm-up of the knowledge base failed" in caplog.text

@@ -3,54 +3,54 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.app.database import make_app_session_factory
-from bot.app.tickets import TicketService, TicketStatus
+from bot.app.tickets import SqlTicketStore, TicketStatus
 
 FIXED = datetime(2026, 11, 27, 10, 30, tzinfo=timezone(timedelta(hours=8)))
 
 
 @pytest.fixture
 def tickets(tmp_path):
-    return TicketService(make_app_session_factory(f"sqlite:///{tmp_path / 'app.db'}"), clock=lambda: FIXED)
+    return SqlTicketStore(make_app_session_factory(f"sqlite:///{tmp_path / 'app.db'}"), clock=lambda: FIXED)
 
 
-def test_created_ticket_keeps_problem_details_and_steps(tickets):
-    ticket = tickets.create(
+async def test_created_ticket_keeps_problem_details_and_steps(tickets):
+    ticket = await tickets.create(
         sender_id="u1", problem="login_failure",
         details={"platform": "电子税务局", "tax_id": "91110108MA01ABCD1X"},
         steps_tried=["check_announcement", "clear_cache"], channel="rest",
     )
     assert ticket.number == "GD20261127-000001"
     assert ticket.status is TicketStatus.OPEN
-    stored = tickets.by_number(ticket.number.lower())
+    stored = await tickets.by_number(ticket.number.lower())
     assert stored.details == {"platform": "电子税务局", "tax_id": "91110108MA01ABCD1X"}
     assert stored.steps_tried == ["check_announcement", "clear_cache"]
     assert stored.channel == "rest"
 
 
-def test_numbers_are_unique_and_latest_is_per_sender(tickets):
-    first = tickets.create("u1", "login_failure", {}, [])
-    second = tickets.create("u2", "upload_failure", {}, [])
-    third = tickets.create("u1", "query_empty", {}, [])
+async def test_numbers_are_unique_and_latest_is_per_sender(tickets):
+    first = await tickets.create("u1", "login_failure", {}, [])
+    second = await tickets.create("u2", "upload_failure", {}, [])
+    third = await tickets.create("u1", "query_empty", {}, [])
     assert len({first.number, second.number, third.number}) == 3
-    assert tickets.latest_for("u1").number == third.number
-    assert tickets.latest_for("nobody") is None
+    assert (await tickets.latest_for("u1")).number == third.number
+    assert await tickets.latest_for("nobody") is None
 
 
-def test_status_changes_and_privacy_deletion(tickets):
-    ticket = tickets.create("u1", None, {}, [])
-    assert tickets.set_status(ticket.number, TicketStatus.IN_PROGRESS).status is TicketStatus.IN_PROGRESS
-    assert tickets.set_status("GD00000000-000000", TicketStatus.RESOLVED) is None
-    assert tickets.forget_sender("u1") == 1
-    assert tickets.latest_for("u1") is None
+async def test_status_changes_and_privacy_deletion(tickets):
+    ticket = await tickets.create("u1", None, {}, [])
+    assert (await tickets.set_status(ticket.number, TicketStatus.IN_PROGRESS)).status is TicketStatus.IN_PROGRESS
+    assert await tickets.set_status("GD00000000-000000", TicketStatus.RESOLVED) is None
+    assert await tickets.forget_sender("u1") == 1
+    assert await tickets.latest_for("u1") is None
 
 
-def test_notes_are_added_to_an_open_ticket_but_not_to_a_resolved_one(tickets):
-    ticket = tickets.create(sender_id="u1", problem=None, details={"platform": "开票软件"}, steps_tried=[])
-    tickets.add_note(ticket.number.lower(), " 电话 13800138000 ")
-    updated = tickets.add_note(ticket.number, "x" * 2000)
+async def test_notes_are_added_to_an_open_ticket_but_not_to_a_resolved_one(tickets):
+    ticket = await tickets.create(sender_id="u1", problem=None, details={"platform": "开票软件"}, steps_tried=[])
+    await tickets.add_note(ticket.number.lower(), " 电话 13800138000 ")
+    updated = await tickets.add_note(ticket.number, "x" * 2000)
     assert updated.details["platform"] == "开票软件"
     assert updated.details["notes"] == ["电话 13800138000", "x" * 500]
-    tickets.set_status(ticket.number, TicketStatus.RESOLVED)
-    assert tickets.add_note(ticket.number, "还在吗") is None
-    assert tickets.by_number(ticket.number).details["notes"][-1] == "x" * 500
-    assert tickets.add_note("GD00000000-000000", "?") is None
+    await tickets.set_status(ticket.number, TicketStatus.RESOLVED)
+    assert await tickets.add_note(ticket.number, "还在吗") is None
+    assert (await tickets.by_number(ticket.number)).details["notes"][-1] == "x" * 500
+    assert await tickets.add_note("GD00000000-000000", "?") is None

@@ -1,19 +1,16 @@
 """A console on a temporary SQLite database, and a fake Rasa HTTP API on 127.0.0.1."""
 from __future__ import annotations
 
-import dataclasses
 from typing import Dict, List
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.console.app import create_app
-from bot.console.config import ConsoleConfig
-from bot.app.feedback import FeedbackService
+from bot.app.container import Container
 from bot.app.database import make_app_session_factory
-from bot.app.tickets import TicketService
-from knowledge.repository import KnowledgeBase
+from bot.app.settings import Settings
+from bot.console.app import create_app
 
 OPERATOR_TOKEN = "s3cret-operator"
 KNOWN = "0123456789abcdef0123456789abcdef"
@@ -57,25 +54,22 @@ def sessions(tmp_path):
 
 
 @pytest.fixture()
-def config(tmp_path, fake_rasa):
+def settings(tmp_path, fake_rasa):
     env = {"VAR_DIR": str(tmp_path), "RASA_URL": fake_rasa.url, "RASA_AUTH_TOKEN": "rasa-token",
            "OPERATOR_TOKEN": OPERATOR_TOKEN, "RASA_PUBLIC_URL": "http://rasa.example:5005",
            "WIDGET_DIST_DIR": str(tmp_path / "dist"), "CONSOLE_CORS_ORIGINS": "*"}
-    return ConsoleConfig.from_env(env)
+    return Settings.from_env(env)
 
 
 @pytest.fixture()
-async def make_client(config, sessions):
+async def make_client(settings, sessions):
     clients = []
 
     async def make(**overrides):
-        services = {"knowledge": KnowledgeBase(sessions), "feedback": FeedbackService(sessions),
-                    "tickets": TicketService(sessions)}
-        settings_overrides = overrides.pop("settings", {})
-        cfg = dataclasses.replace(config, settings=dataclasses.replace(config.settings, **settings_overrides),
-                                  **overrides.pop("config", {}))
-        services.update(overrides)
-        client = TestClient(TestServer(create_app(cfg, **services), host="127.0.0.1"))
+        """A console client; ``settings={...}`` changes settings, other keywords replace services."""
+        changed = settings.replace(**overrides.pop("settings", {}))
+        services = Container(changed, app_sessions=sessions, **overrides)
+        client = TestClient(TestServer(create_app(changed, services), host="127.0.0.1"))
         await client.start_server()
         clients.append(client)
         return client

@@ -25,11 +25,11 @@ async def test_demo_pages_embed_the_widget_once_pointing_at_rasa(client, path):
     assert "script-src 'self'" in csp and "ws://rasa.example:5005" in csp
 
 
-async def test_widget_files_come_from_the_build_directory(client, config):
+async def test_widget_files_come_from_the_build_directory(client, settings):
     missing = await client.get("/widget/fapiao-widget.js")
     assert missing.status == 404 and (await missing.json())["error"] == "widget_not_built"
-    config.widget_dir.mkdir()
-    (config.widget_dir / "fapiao-widget.js").write_text("/* built */", encoding="utf-8")
+    settings.widget_dist_dir.mkdir()
+    (settings.widget_dist_dir / "fapiao-widget.js").write_text("/* built */", encoding="utf-8")
     built = await client.get("/widget/fapiao-widget.js")
     assert built.status == 200 and await built.text() == "/* built */"
     assert built.headers["Content-Type"].split(";")[0] in ("text/javascript", "application/javascript")
@@ -94,9 +94,9 @@ async def test_a_vote_is_stored(client, sessions):
     response = await client.post("/api/feedback", json=VOTE)
     assert response.status == 201
     assert (await response.json())["vote"]["up"] is True
-    from bot.app.feedback import FeedbackService
+    from bot.app.feedback import SqlFeedbackStore
 
-    assert [v.message_id for v in FeedbackService(sessions).for_conversation(KNOWN).votes] == ["bot-1"]
+    assert [v.message_id for v in (await SqlFeedbackStore(sessions).for_conversation(KNOWN)).votes] == ["bot-1"]
 
 
 async def test_a_rating_is_stored(client):
@@ -210,10 +210,10 @@ async def test_operator_api_never_answers_cross_origin(client):
 
 
 async def test_operator_sees_tickets_and_feedback(client, sessions):
-    from bot.app.tickets import TicketService
+    from bot.app.tickets import SqlTicketStore
 
-    TicketService(sessions).create(KNOWN, "login_failure", {"platform": "电子税务局"}, ["check_password"],
-                                   channel="socketio")
+    await SqlTicketStore(sessions).create(KNOWN, "login_failure", {"platform": "电子税务局"},
+                                          ["check_password"], channel="socketio")
     await client.post("/api/feedback", json=VOTE)
     tickets = (await (await client.get("/api/operator/tickets", headers=operator_headers())).json())["tickets"]
     assert [t["problem"] for t in tickets] == ["login_failure"]
@@ -226,7 +226,7 @@ async def test_operator_sees_tickets_and_feedback(client, sessions):
 # ---- errors ----------------------------------------------------------------------------------
 
 class BrokenKnowledge:
-    def active_announcements(self, now, problem=None):
+    async def active_announcements(self, now, problem=None):
         raise RuntimeError("database is on fire")
 
 

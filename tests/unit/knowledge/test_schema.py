@@ -65,6 +65,10 @@ def _too_many_steps(data):
     data["steps"] = data["steps"] + [dict(s, id=f"{s['id']}_again") for s in data["steps"]]
 
 
+def _copy_first_error_text(data):
+    data["errors"][1]["match"].setdefault("texts", []).append(data["errors"][0]["match"]["texts"][0] + "。")
+
+
 BROKEN = [
     pytest.param("login_failure.yml", _delete(["steps", 2, "if_not_helped"]),
                  "login_failure.yml:steps[2].if_not_helped: missing", id="missing-field"),
@@ -125,6 +129,24 @@ BROKEN = [
     pytest.param("faq.yml", _repeat_faq_question, "faq.yml:entries[1].variants[", id="repeated-faq-question"),
     pytest.param("faq.yml", _repeat_faq_question_in_ascii, "faq.yml:entries[1].variants[",
                  id="repeated-faq-question-other-width"),
+    pytest.param("errors.yml", _set(["errors", 0, "problem"], "printer_jam"),
+                 "errors.yml:errors[0].problem: unknown problem key", id="error-unknown-problem"),
+    pytest.param("errors.yml", _set(["errors", 0, "match"], {"codes": [], "texts": []}),
+                 "errors.yml:errors[0].match: needs at least one of", id="error-without-match"),
+    pytest.param("errors.yml", _set(["errors", 0, "match", "texts"], ["登录错"]),
+                 "errors.yml:errors[0].match.texts[0]: too general", id="error-text-too-general"),
+    pytest.param("errors.yml", _set(["errors", 0, "match", "texts"], ["Bad Gate"]),
+                 "errors.yml:errors[0].match.texts[0]: too general", id="error-latin-text-too-short"),
+    pytest.param("errors.yml", _set(["errors", 0, "match", "patterns"], ["未找到(设备"]),
+                 "errors.yml:errors[0].match.patterns[0]: not a regular expression", id="error-bad-pattern"),
+    pytest.param("errors.yml", _set(["errors", 0, "source"], "somewhere on the web"),
+                 "errors.yml:errors[0].source: must be an http(s) URL", id="error-source-not-a-url"),
+    pytest.param("errors.yml", _set(["errors", 0, "escalate"], "yes"),
+                 "errors.yml:errors[0].escalate: must be true or false", id="error-escalate-not-bool"),
+    pytest.param("errors.yml", _set(["errors", 0, "fix"], "请" * 401),
+                 "errors.yml:errors[0].fix: at most 400", id="error-fix-too-long"),
+    pytest.param("errors.yml", _copy_first_error_text, "errors.yml:errors[1].match.texts[",
+                 id="error-text-in-two-entries"),
 ]
 
 

@@ -1,4 +1,4 @@
-// The socket.io conversation with Rasa (§4.2.2 of the channels reference) plus an outbox.
+// The socket.io conversation with Rasa (docs/channels.md §4.2.2) plus an outbox.
 //
 // Every user message gets a client message id and stays in the outbox until the server
 // acknowledges it. Messages are only emitted while the session is confirmed; after a

@@ -132,7 +132,7 @@ class Widget {
     input.placeholder = '请输入您的问题，按 Enter 发送';
     input.setAttribute('aria-label', '输入您的问题');
     input.addEventListener('input', () => this.autoGrow());
-    // IME guard (channels reference §7): Enter that confirms a pinyin candidate must not send.
+    // IME guard (docs/channels.md §7): Enter that confirms a pinyin candidate must not send.
     input.addEventListener('compositionstart', () => {
       this.composing = true;
     });

@@ -7,7 +7,6 @@ start-up and answers 503 on its webhook; the rest of the server runs normally.
 """
 
 import logging
-import os
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
 
@@ -16,6 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.app.settings import read_environment
 from bot.rasa_plugins.channels.wechat.common import CallbackHandler, HttpReply, query_from_string
 from bot.rasa_plugins.channels.wechat.config import ConfigError
 from bot.rasa_plugins.channels.wechat.erase import erase_conversation
@@ -53,7 +53,7 @@ class WeChatInputBase(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         """Configuration comes from the environment; credentials.yml only names the class."""
         try:
-            handler = cls.build_handler(os.environ)
+            handler = cls.build_handler(read_environment())
         except ConfigError as error:
             logger.error(
                 "%s channel disabled (%s): its webhook answers 503; see docs/wechat.md",

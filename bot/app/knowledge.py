@@ -1,0 +1,81 @@
+"""The knowledge base as the running assistant uses it: `knowledge.repository.KnowledgeBase`
+and the troubleshooting engine, with every database read off the event loop.
+
+Implements `bot.app.protocols.KnowledgeReader` (conversations) and `AnnouncementStore` (console).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, List, Optional
+
+from bot.app.blocking import off_loop
+from knowledge.engine import NextMove, StepView, Troubleshooter
+from knowledge.repository import KnowledgeBase
+from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit
+
+
+class KnowledgeService:
+    """Reads problems, steps, tips and announcements; searches; publishes announcements.
+
+    Args:
+        kb: The repository over the application database.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._engine = Troubleshooter(kb)
+
+    @property
+    def repository(self) -> KnowledgeBase:
+        """The synchronous repository (start-up warm-up, command-line tools)."""
+        return self._kb
+
+    @off_loop
+    def problem(self, key: str) -> Optional[Problem]:
+        return self._kb.problem(key)
+
+    @off_loop
+    def first_step(self, problem_key: str) -> StepView:
+        return self._engine.start(problem_key)
+
+    @off_loop
+    def next_move(self, problem_key: str, index: int, outcome: str, seed: Optional[int] = None) -> NextMove:
+        return self._engine.after(problem_key, index, outcome, seed=seed)
+
+    @off_loop
+    def prevention_tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:
+        return self._kb.prevention_tip(key, seed=seed)
+
+    @off_loop
+    def escalation(self, key: str) -> Optional[Escalation]:
+        return self._kb.escalation(key)
+
+    @off_loop
+    def follow_up_levels(self) -> List[FollowUpLevel]:
+        return self._kb.follow_up_levels()
+
+    @off_loop
+    def search(self, text: str, limit: int = 3) -> List[SearchHit]:
+        return self._kb.search(text, limit)
+
+    @off_loop
+    def active_announcements(self, now: datetime, problem: Optional[str] = None) -> List[Announcement]:
+        return self._kb.active_announcements(now, problem)
+
+    @off_loop
+    def announcements(self, source: Optional[str] = None) -> List[Announcement]:
+        return self._kb.announcements(source)
+
+    @off_loop
+    def add_announcement(
+        self, title: str, message: str, *, kind: str = "incident", affects: Iterable[str] = (),
+        starts_at: Optional[datetime] = None, ends_at: Optional[datetime] = None,
+        expected_recovery: Optional[datetime] = None, announcement_id: Optional[str] = None,
+    ) -> Announcement:
+        return self._kb.add_announcement(
+            title, message, kind=kind, affects=affects, starts_at=starts_at, ends_at=ends_at,
+            expected_recovery=expected_recovery, announcement_id=announcement_id)
+
+    @off_loop
+    def end_announcement(self, announcement_id: str, now: Optional[datetime] = None) -> bool:
+        return self._kb.end_announcement(announcement_id, now)

@@ -1,0 +1,124 @@
+"""The contract between the processes' glue (actions, console, channels) and the services.
+
+One `Protocol` per service. The container (`bot.app.container`) returns these types, the
+actions' constructors accept them, and the test fakes (tests/unit/fakes.py) are checked
+against them (tests/unit/app/test_protocols.py), so a renamed or re-typed method breaks the
+fakes, not a conversation in production.
+
+Every method is a coroutine: implementations that block (SQL) run off the event loop.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, List, Mapping, Optional, Protocol, Sequence, runtime_checkable
+
+from bot.app.feedback import ConversationFeedback, Rating, Vote
+from bot.app.invoices.base import InvoiceRecord
+from bot.app.tickets import Ticket, TicketStatus
+from knowledge.engine import NextMove, StepView
+from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit
+
+
+@runtime_checkable
+class KnowledgeReader(Protocol):
+    """What the conversation needs from the knowledge base: problems and their steps,
+    prevention tips, escalation routes, search, and the announcements in effect."""
+
+    async def problem(self, key: str) -> Optional[Problem]:
+        """The problem with ``key``, or None."""
+
+    async def first_step(self, problem_key: str) -> StepView:
+        """The first resolution step (raises `knowledge.errors.UnknownProblem`)."""
+
+    async def next_move(self, problem_key: str, index: int, outcome: str,
+                        seed: Optional[int] = None) -> NextMove:
+        """What follows step ``index`` given the user's ``outcome`` (`knowledge.engine`)."""
+
+    async def prevention_tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:
+        """One prevention tip of the problem ``key`` (a general one for None)."""
+
+    async def escalation(self, key: str) -> Optional[Escalation]:
+        """The problem's escalation route, or None."""
+
+    async def follow_up_levels(self) -> List[FollowUpLevel]:
+        """Ticket follow-up promises by priority (support.yml)."""
+
+    async def search(self, text: str, limit: int = 3) -> List[SearchHit]:
+        """The best knowledge-base matches for ``text``."""
+
+    async def active_announcements(self, now: datetime, problem: Optional[str] = None) -> List[Announcement]:
+        """Announcements in effect at ``now`` (those affecting ``problem`` if given)."""
+
+
+@runtime_checkable
+class AnnouncementStore(Protocol):
+    """Maintenance and outage announcements as the console publishes and ends them."""
+
+    async def announcements(self, source: Optional[str] = None) -> List[Announcement]:
+        """Every announcement (of one source: ``content`` or ``console``), newest first."""
+
+    async def add_announcement(
+        self, title: str, message: str, *, kind: str = "incident", affects: Iterable[str] = (),
+        starts_at: Optional[datetime] = None, ends_at: Optional[datetime] = None,
+        expected_recovery: Optional[datetime] = None, announcement_id: Optional[str] = None,
+    ) -> Announcement:
+        """Publish an announcement (raises `knowledge.errors.InvalidAnnouncement`)."""
+
+    async def end_announcement(self, announcement_id: str, now: Optional[datetime] = None) -> bool:
+        """End an announcement now; False when there is none in effect with that id."""
+
+
+@runtime_checkable
+class TicketStore(Protocol):
+    """Hand-over tickets."""
+
+    async def create(self, sender_id: str, problem: Optional[str], details: Mapping[str, Any],
+                     steps_tried: Sequence[str], channel: str = "") -> Ticket:
+        """Store a new open ticket and number it."""
+
+    async def by_number(self, number: str) -> Optional[Ticket]:
+        """A ticket by its number (case-insensitive), or None."""
+
+    async def latest_for(self, sender_id: str) -> Optional[Ticket]:
+        """The newest ticket of one conversation, or None."""
+
+    async def add_note(self, number: str, text: str) -> Optional[Ticket]:
+        """Append a detail the user added after the hand-over (None: no such open ticket)."""
+
+    async def set_status(self, number: str, status: TicketStatus) -> Optional[Ticket]:
+        """Move a ticket along its life cycle (None: no such ticket)."""
+
+    async def recent(self, limit: int = 50) -> List[Ticket]:
+        """Newest tickets first."""
+
+    async def forget_sender(self, sender_id: str) -> int:
+        """Delete every ticket of one user; how many were deleted."""
+
+
+@runtime_checkable
+class FeedbackStore(Protocol):
+    """Votes on single answers and end-of-conversation ratings."""
+
+    async def record_vote(self, sender_id: str, message_id: str, text: str, up: bool) -> Vote:
+        """Store (or replace) a vote on one answer (raises `bot.app.feedback.InvalidFeedback`)."""
+
+    async def record_rating(self, sender_id: str, rating: int, comment: Optional[str] = None) -> Rating:
+        """Store a 1–5 rating (raises `bot.app.feedback.InvalidFeedback`)."""
+
+    async def for_conversation(self, sender_id: str) -> ConversationFeedback:
+        """Votes and ratings of one conversation, oldest first."""
+
+    async def forget_sender(self, sender_id: str) -> int:
+        """Delete every vote and rating of one user; how many were deleted."""
+
+
+@runtime_checkable
+class InvoiceSystem(Protocol):
+    """The customer's invoice platform (embedded SQL demo system or the HTTP API)."""
+
+    async def lookup(self, number: str, code: Optional[str] = None) -> Optional[InvoiceRecord]:
+        """The invoice, or None when the system has none (raises
+        `bot.app.invoices.base.InvoiceSystemUnavailable` when it cannot answer in time)."""
+
+    async def close(self) -> None:
+        """Release connections."""
