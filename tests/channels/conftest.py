@@ -10,5 +10,5 @@ VECTORS = Path(__file__).parent / "unit" / "wechat_vectors.json"
 
 @pytest.fixture(scope="session")
 def vectors() -> dict:
-    """The golden vectors of shared/reference/wechat_vectors.json (a verbatim copy)."""
+    """The golden vectors of docs/channels.md §8 (a verbatim copy of the research notes' file)."""
     return json.loads(VECTORS.read_text(encoding="utf-8"))

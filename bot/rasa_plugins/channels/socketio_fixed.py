@@ -5,7 +5,7 @@ Two changes over ``rasa.core.channels.socketio.SocketIOInput`` (Rasa 3.6.21):
 * ``session_request`` awaits ``enter_room``. python-socketio >= 5.10 made ``enter_room`` a
   coroutine and Rasa calls it without ``await``, so with ``session_persistence: true`` the socket
   never joins its session room and every ``bot_uttered`` is dropped (RasaHQ/rasa#13027;
-  ``../shared/reference/channels.md`` §4.2.4).
+  ``docs/channels.md`` §4.2.4).
 * ``user_uttered`` is idempotent per client message id. The widget keeps unacknowledged messages
   in an outbox and re-sends them after a reconnect; a message whose id was already received for
   the same session is acknowledged again but not processed twice. The id travels in the

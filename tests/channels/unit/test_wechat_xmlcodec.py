@@ -1,4 +1,4 @@
-"""Safe XML parsing and reply rendering (channels.md §1.4, §1.7)."""
+"""Safe XML parsing and reply rendering (docs/channels.md §1.4, §1.7)."""
 
 import xml.etree.ElementTree as ET
 

@@ -1,4 +1,4 @@
-"""Clients for the asynchronous reply APIs (channels.md §1.6, §2).
+"""Clients for the asynchronous reply APIs (docs/channels.md §1.6, §2).
 
 Official Account: customer-service messages (`/cgi-bin/message/custom/send`, token from
 `/cgi-bin/token`). WeCom: application messages (`/cgi-bin/message/send`, token from

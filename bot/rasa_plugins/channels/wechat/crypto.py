@@ -1,9 +1,9 @@
 """WeChat / WeCom callback cryptography: signatures and the AES "safe mode" envelope.
 
-Implements `shared/reference/channels.md` §1.2 and §1.5 on the `cryptography` package (a Rasa
+Implements `docs/channels.md` §1.2 and §1.5 on the `cryptography` package (a Rasa
 dependency) instead of wechatpy, because wechatpy compares signatures with `!=`, does not
 validate PKCS#7 padding and draws the random prefix from `random`. Tested against every vector
-in `wechat_vectors.json` (tests/channels/unit/test_wechat_crypto.py).
+in `tests/channels/unit/wechat_vectors.json` (tests/channels/unit/test_wechat_crypto.py).
 """
 
 import base64

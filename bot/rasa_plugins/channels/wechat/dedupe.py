@@ -1,4 +1,4 @@
-"""De-duplication of WeChat's re-deliveries (channels.md §1.4, §4.3 step 2).
+"""De-duplication of WeChat's re-deliveries (docs/channels.md §1.4, §4.3 step 2).
 
 WeChat re-sends a callback when it has no answer after 5 seconds, up to three times. Every
 delivery of one message must run the assistant once. The first delivery *claims* the message

@@ -1,4 +1,4 @@
-"""Inbound WeChat / WeCom messages → what Rasa receives (channels.md §1.3, §4.3 step 3).
+"""Inbound WeChat / WeCom messages → what Rasa receives (docs/channels.md §1.3, §4.3 step 3).
 
 User-facing wording lives in the domain, so every non-text case becomes an intent payload the
 domain answers (docs/wechat.md lists them):

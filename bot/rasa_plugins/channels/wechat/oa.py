@@ -4,7 +4,7 @@ credentials.yml: `bot.rasa_plugins.channels.wechat.oa.WeChatOfficialAccountInput
 Environment: WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET (required), WECHAT_AES_KEY
 (required for compatible/safe mode), WECHAT_MODE (`plaintext`, `compat` or `safe`; default
 `safe` with an AES key, `plaintext` without), WECHAT_API_BASE, plus the shared tunables in
-`config.py`. Protocol: channels.md §1.
+`config.py`. Protocol: docs/channels.md §1.
 """
 
 from typing import Mapping, Optional

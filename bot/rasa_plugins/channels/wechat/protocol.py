@@ -2,7 +2,7 @@
 
 `CallbackProtocol` holds what both products do the same way (the encrypted envelope,
 msg_signature, sealing replies); `oa.OfficialAccountProtocol` and `wecom.WeComProtocol` add the
-URL verification and the mode rules of each product (channels.md §1.2, §1.5, §2).
+URL verification and the mode rules of each product (docs/channels.md §1.2, §1.5, §2).
 """
 
 import logging

@@ -1,4 +1,4 @@
-"""The access-token holder (channels.md §1.6, "中控服务器").
+"""The access-token holder (docs/channels.md §1.6, "中控服务器").
 
 WeChat's `/cgi-bin/token` invalidates the previous token (after a 5-minute overlap) each time
 it is called, so every replica must share one token: it is cached in the key-value store

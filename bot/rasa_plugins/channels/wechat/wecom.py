@@ -3,7 +3,7 @@
 credentials.yml: `bot.rasa_plugins.channels.wechat.wecom.WeComInput:` (no keys).
 Environment (all required): WECOM_TOKEN, WECOM_CORP_ID, WECOM_AES_KEY, WECOM_AGENT_ID,
 WECOM_SECRET; optional WECOM_API_BASE and the shared tunables in `config.py`.
-Protocol: channels.md §2 — always encrypted, receive_id = CorpID, echostr encrypted.
+Protocol: docs/channels.md §2 — always encrypted, receive_id = CorpID, echostr encrypted.
 """
 
 from typing import Mapping
@@ -36,7 +36,7 @@ class WeComProtocol(CallbackProtocol):
         require_params(query, "msg_signature", "timestamp", "nonce", "echostr")
         echostr = query["echostr"]
         self.require_signature(query["msg_signature"], query["timestamp"], query["nonce"], echostr)
-        # Returned exactly: no quotes, no BOM, no newline (channels.md §2).
+        # Returned exactly: no quotes, no BOM, no newline (docs/channels.md §2).
         return self.decrypt(echostr)
 
     def open(self, query: Query, body: bytes) -> Inbound:

@@ -1,4 +1,4 @@
-"""Safe parsing of WeChat callback XML and rendering of replies (channels.md §1.4, §1.7).
+"""Safe parsing of WeChat callback XML and rendering of replies (docs/channels.md §1.4, §1.7).
 
 The module is not called `xml.py` so that it can never shadow the standard library package.
 """
