@@ -1,4 +1,4 @@
-"""bot.rasa_plugins.channels.wechat.crypto against every reference vector (channels.md §8, V1–V6)."""
+"""bot.rasa_plugins.channels.wechat.crypto against every reference vector (docs/channels.md §8, V1–V6)."""
 
 import base64
 

@@ -1,7 +1,7 @@
 """The callback algorithm (bot.rasa_plugins.channels.wechat.common) with a fake Rasa, on the reference
 vectors and on messages signed by the simulator's independent implementation.
 
-These are channels.md §8 "contract tests" 1–9, plus the mode, size and button rules.
+These are docs/channels.md §8 "contract tests" 1–9, plus the mode, size and button rules.
 """
 
 import time

@@ -1,6 +1,6 @@
 """The callback handling algorithm shared by the Official Account and WeCom channels.
 
-It follows channels.md §4.3 ("normative handling algorithm for the WeChat POST"):
+It follows docs/channels.md §4.3 ("normative handling algorithm for the WeChat POST"):
 
 1. body cap, replay window, signature(s), decryption, safe XML parsing (`protocol`);
 2. de-duplication of re-deliveries *before* Rasa is called (`dedupe`);
@@ -232,13 +232,12 @@ class CallbackHandler:
         logger.info("%s: sent %d/%d messages through the API", self.channel_name, sent, len(chunks))
 
     async def _forget(self, user: str, erase_conversation: EraseConversation) -> None:
-        """Unsubscribe: WeChat requires deleting the user's data (channels.md §1.3)."""
+        """Unsubscribe: WeChat requires deleting the user's data (docs/channels.md §1.3)."""
         await self.buttons.forget(user)
         try:
             await erase_conversation(user)
         except Exception:
             logger.exception("%s: deleting the conversation failed", self.channel_name)
-        await forget_user_elsewhere(user)
         logger.info("%s: user data deleted after unsubscribe", self.channel_name)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
@@ -263,27 +262,9 @@ class CallbackHandler:
         await self.store.close()
 
 
-async def forget_user_elsewhere(user: str) -> None:
-    """Call `bot.app.privacy.forget_user(user)` when the project has that hook (tickets,
-    feedback, ...). Only a missing module is ignored; errors inside the hook are logged."""
-    try:
-        privacy = importlib.import_module("bot.app.privacy")
-    except ModuleNotFoundError as error:
-        if error.name in ("bot", "bot.app", "bot.app.privacy"):
-            return
-        logger.exception("bot.app.privacy could not be imported")
-        return
-    try:
-        result = privacy.forget_user(user)
-        if inspect.isawaitable(result):
-            await result
-    except Exception:
-        logger.exception("bot.app.privacy.forget_user failed")
-
-
 def query_from_string(query_string: str) -> Mapping[str, str]:
     """Percent-decode the query without turning "+" into a space: a raw "+" in a base64
-    echostr must survive (channels.md §2). The first value of a repeated name wins."""
+    echostr must survive (docs/channels.md §2). The first value of a repeated name wins."""
     query: Dict[str, str] = {}
     for pair in query_string.split("&"):
         if not pair:
