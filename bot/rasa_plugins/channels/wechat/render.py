@@ -1,4 +1,4 @@
-"""Rasa bot messages → WeChat text (channels.md §4.3 step 4, §4.4).
+"""Rasa bot messages → WeChat text (docs/channels.md §4.3 step 4, §4.4).
 
 WeChat text messages have no buttons, so a turn's buttons become one numbered list, numbered
 across the whole turn and followed by a hint line ("回复数字选择" by default,
