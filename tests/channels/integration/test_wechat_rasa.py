@@ -11,6 +11,7 @@ import time
 import pytest
 
 from bot.app.feedback import SqlFeedbackStore
+from bot.app.tickets import SqlTicketStore
 from bot.app.database import make_app_session_factory
 from tests.channels.accounts import OA_ACCOUNT
 from tests.channels.rasa_api import Tracker
@@ -140,16 +141,23 @@ async def test_non_text_messages(oa, user, tracker_of, build, intent, response):
     assert tracker.intents() == [intent] and response in tracker.responses()
 
 
-async def test_unsubscribe_deletes_the_conversation(oa, user, tracker_of):
+async def test_unsubscribe_deletes_the_conversation_its_tickets_and_feedback(oa, user, tracker_of, channel_stack):
+    sessions = make_app_session_factory(f"sqlite:///{channel_stack.var_dir / 'app.db'}")
+    tickets, feedback = SqlTicketStore(sessions), SqlFeedbackStore(sessions)
     async with oa:
-        await oa.converse(oa.text(user, "你好"))
-        assert tracker_of(user).user_events()
+        await oa.converse(oa.text(user, "我要转人工"))
+        await feedback.record_rating(user, 4)
+        assert tracker_of(user).user_events() and await tickets.latest_for(user) is not None
         delivery = await oa.deliver(oa.event(user, "unsubscribe"))
     assert delivery.final.body == "success"
     deadline = time.monotonic() + 10
     while tracker_of(user).user_events() and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
     assert tracker_of(user).user_events() == []
+    while await tickets.latest_for(user) is not None and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert await tickets.latest_for(user) is None
+    assert (await feedback.for_conversation(user)).ratings == []
 
 
 DTD_MESSAGE = (

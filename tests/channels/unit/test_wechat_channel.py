@@ -1,42 +1,11 @@
-"""Pieces of the Rasa glue: the privacy hook, proactive messages, the query parser."""
+"""Pieces of the Rasa glue: proactive messages, the query parser."""
 
-import sys
-import types
 
 import pytest
 
 from bot.rasa_plugins.channels.wechat.channel import ApiOutputChannel, collector_named
-from bot.rasa_plugins.channels.wechat.common import forget_user_elsewhere, query_from_string
+from bot.rasa_plugins.channels.wechat.common import query_from_string
 from tests.channels.unit.fakes import RecordingApi, oa_handler
-
-
-@pytest.mark.parametrize("is_async", [False, True])
-async def test_unsubscribe_calls_the_privacy_hook_when_present(monkeypatch, is_async):
-    forgotten = []
-    module = types.ModuleType("bot.app.privacy")
-    if is_async:
-        async def forget_user(user):
-            forgotten.append(user)
-    else:
-        def forget_user(user):
-            forgotten.append(user)
-    module.forget_user = forget_user
-    monkeypatch.setitem(sys.modules, "bot.app.privacy", module)
-    await forget_user_elsewhere("oUser")
-    assert forgotten == ["oUser"]
-
-
-async def test_a_failing_privacy_hook_is_logged_not_raised(monkeypatch, caplog):
-    module = types.ModuleType("bot.app.privacy")
-    module.forget_user = lambda user: 1 / 0
-    monkeypatch.setitem(sys.modules, "bot.app.privacy", module)
-    await forget_user_elsewhere("oUser")
-    assert "forget_user failed" in caplog.text
-
-
-async def test_a_missing_privacy_module_is_fine(monkeypatch):
-    monkeypatch.setitem(sys.modules, "bot.app.privacy", None)  # import raises ModuleNotFoundError
-    await forget_user_elsewhere("oUser")
 
 
 async def test_proactive_messages_go_through_the_api_with_numbered_choices():

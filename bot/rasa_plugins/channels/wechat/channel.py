@@ -15,6 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.app import container
+from bot.app.privacy import forget_user
 from bot.app.settings import read_environment
 from bot.rasa_plugins.channels.wechat.common import CallbackHandler, HttpReply, query_from_string
 from bot.rasa_plugins.channels.wechat.config import ConfigError
@@ -88,9 +90,15 @@ class WeChatInputBase(InputChannel):
                 return response.text("payload too large", status=413)
 
             async def erase(sender_id: str) -> None:
+                # Unsubscribing deletes the conversation and what the app database holds about
+                # the user (tickets, feedback): docs/wechat.md, docs/privacy.md.
                 agent = getattr(request.app.ctx, "agent", None)
-                if agent is not None:
-                    await erase_conversation(agent, sender_id)
+                try:
+                    if agent is not None:
+                        await erase_conversation(agent, sender_id)
+                finally:
+                    services = container.current()
+                    await forget_user(sender_id, services.tickets(), services.feedback())
 
             reply = await handler.handle_post(
                 query_from_string(request.query_string), body, on_new_message, erase, arrived

@@ -14,7 +14,6 @@ The handler is independent of Sanic so that it can be tested with a fake `on_new
 """
 
 import asyncio
-import importlib
 import inspect
 import logging
 import time
@@ -238,7 +237,6 @@ class CallbackHandler:
             await erase_conversation(user)
         except Exception:
             logger.exception("%s: deleting the conversation failed", self.channel_name)
-        await forget_user_elsewhere(user)
         logger.info("%s: user data deleted after unsubscribe", self.channel_name)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
@@ -261,24 +259,6 @@ class CallbackHandler:
         await self.drain()
         await self.api.close()
         await self.store.close()
-
-
-async def forget_user_elsewhere(user: str) -> None:
-    """Call `bot.app.privacy.forget_user(user)` when the project has that hook (tickets,
-    feedback, ...). Only a missing module is ignored; errors inside the hook are logged."""
-    try:
-        privacy = importlib.import_module("bot.app.privacy")
-    except ModuleNotFoundError as error:
-        if error.name in ("bot", "bot.app", "bot.app.privacy"):
-            return
-        logger.exception("bot.app.privacy could not be imported")
-        return
-    try:
-        result = privacy.forget_user(user)
-        if inspect.isawaitable(result):
-            await result
-    except Exception:
-        logger.exception("bot.app.privacy.forget_user failed")
 
 
 def query_from_string(query_string: str) -> Mapping[str, str]:

@@ -2,8 +2,8 @@
 
 Rasa 3.6 tracker stores have no `delete`, so each supported store is handled by what it is
 made of. The conversation lock is held meanwhile so a running turn cannot write the tracker
-back. Events already streamed to an event broker are not reachable from here; the
-`bot.app.privacy.forget_user` hook is the place for everything outside Rasa.
+back. Events already streamed to an event broker are not reachable from here; tickets and
+feedback are deleted by `bot.app.privacy.forget_user` (the channel calls both).
 """
 
 import asyncio
