@@ -25,12 +25,14 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) 
 	$(shell find bot/rasa_plugins/nlu bot/zhtext -name '*.py' 2>/dev/null)
 WIDGET_SOURCES := $(shell find bot/console/widget -path bot/console/widget/node_modules -prune -o -path bot/console/widget/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help install train knowledge widget browser run test test-fast bench clean
+.PHONY: help install train knowledge widget browser run check test-fast test bench clean
 
 help:
-	@echo "make run    start the assistant (installs and trains first if needed)"
-	@echo "make test   run every test and evaluation"
-	@echo "make bench  benchmarks (not part of make test)"
+	@echo "make run        start the assistant (installs and trains first if needed)"
+	@echo "make test       run every test and evaluation (includes check and test-fast)"
+	@echo "make check      lint (ruff), types (mypy), layering, knowledge content, Rasa data: no model, no servers"
+	@echo "make test-fast  unit tests only: no trained model, npm, browser, PostgreSQL or Redis"
+	@echo "make bench      benchmarks (not part of make test)"
 	@echo "make install | train | knowledge | widget | clean"
 
 install: $(STAMPS)/installed
@@ -67,17 +69,33 @@ browser:
 run: install train widget knowledge
 	$(PY) -m bot.launcher run
 
-test: install train widget browser
+# The static checks: no trained model, no servers. mypy checks the packages listed in
+# pyproject.toml ([tool.mypy] packages); the layering test mirrors docs/architecture.md.
+check: install
+	$(VENV)/bin/ruff check --output-format concise .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest tests/unit/test_layering.py -q
 	$(PY) -m knowledge check
 	$(RASA) data validate --config config.yml --domain domain.yml --data data
-	$(PY) -m pytest tests/unit tests/integration -q
+
+# Unit tests (tests/unit, tests/channels/unit): no trained model, no npm, no browser, no
+# PostgreSQL or Redis (tests that need those live under tests/integration, tests/channels/integration,
+# tests/e2e and tests/browser).
+UNIT_TESTS := tests/unit tests/channels/unit
+test-fast: install
+	$(PY) -m pytest $(UNIT_TESTS) -q
+
+# Everything: the checks, the unit tests, then what needs a model, servers or a browser.
+# As prerequisites, check and test-fast run once even in `make check test-fast test`.
+test: check test-fast train widget browser
+	$(PY) -m pytest tests/integration -q
 	$(RASA) test nlu --nlu tests/nlu/heldout.yml --model $(MODEL) --out results/nlu --no-plot
 	$(PY) -m tests.nlu.gate results/nlu/intent_report.json --min-macro-f1 0.90
 	$(RASA) test core --stories tests --model $(MODEL) --out results/core --fail-on-prediction-errors --no-plot
-	$(PY) -m pytest tests/e2e tests/channels tests/browser -q
+	$(PY) -m pytest tests/e2e tests/channels/integration tests/browser -q
 
 bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf models results $(STAMPS) .pytest_cache
+	rm -rf models results $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

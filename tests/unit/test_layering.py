@@ -1,6 +1,7 @@
 """The layering of the code, checked on every .py file of the repository by parsing it (`ast`).
 
-docs/architecture.md ("Layering") mirrors the tables below: change both together.
+docs/architecture.md ("Layering") shows the tables below to people; a test here checks that it
+shows the same ones: change both together.
 
 - LAYERS: which of our packages a package may import (itself always). Every import counts,
   also one inside a function, under ``if TYPE_CHECKING:``, or by a constant string
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +200,35 @@ def _listing(names: FrozenSet[str]) -> str:
 def _report(violations: Sequence[str]) -> str:
     return f"{len(violations)} violation(s) of the layering (docs/architecture.md, Layering):\n" + "\n".join(
         violations)
+
+
+def _doc_tables() -> List[List[List[str]]]:
+    """The markdown tables of the "Layering" section of docs/architecture.md, as rows of cells."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("\n## Layering\n", 1)[1].split("\n## ", 1)[0]
+    tables: List[List[List[str]]] = []
+    previous = ""
+    for line in section.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            if not previous.startswith("|"):
+                tables.append([])
+            tables[-1].append([cell.strip() for cell in line.strip("|").split("|")])
+        previous = line
+    return [table[1:] for table in tables]  # without the header rows
+
+
+def _names(cell: str) -> FrozenSet[str]:
+    if cell == "anything":
+        return frozenset({ALL})
+    return frozenset(re.findall(r"`([^`]+)`", cell))
+
+
+def test_the_architecture_doc_shows_these_tables():
+    layers, libraries = _doc_tables()
+    documented_layers = {row[0].strip("`"): _names(row[-1]) for row in layers}
+    documented_libraries = {row[0].strip("`"): _names(row[1]) for row in libraries}
+    assert documented_layers == LAYERS
+    assert documented_libraries == THIRD_PARTY
 
 
 def test_every_python_file_belongs_to_a_layer():
