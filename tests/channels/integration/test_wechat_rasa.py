@@ -10,9 +10,9 @@ import time
 
 import pytest
 
+from bot.app.database import make_app_session_factory
 from bot.app.feedback import SqlFeedbackStore
 from bot.app.tickets import SqlTicketStore
-from bot.app.database import make_app_session_factory
 from tests.channels.accounts import OA_ACCOUNT
 from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import WeChatSimulator
@@ -55,7 +55,8 @@ async def test_safe_mode_round_trip(oa, user, tracker_of):
     assert "utter_greet" in tracker.responses()
 
 
-async def test_three_deliveries_of_one_message_run_one_turn_and_give_one_reply(oa, user, tracker_of, wechat_api):
+async def test_three_deliveries_of_one_message_run_one_turn_and_give_one_reply(oa, user, tracker_of,
+                                                                              wechat_api):
     """WeChat's answer is lost twice on the way back: it re-delivers 5 s later each time."""
     async with oa:
         delivery = await oa.deliver(oa.text(user, "电子税务局登录不上"), lose_responses=2)
@@ -96,7 +97,8 @@ async def test_numbered_button_reply_is_sent_as_the_payload(oa, user, tracker_of
 
 
 @pytest.mark.parametrize("channel", ["oa", "wecom"])
-async def test_typing_5_after_the_rating_question_stores_rating_5(request, channel, user, tracker_of, channel_stack):
+async def test_typing_5_after_the_rating_question_stores_rating_5(request, channel, user, tracker_of,
+                                                                  channel_stack):
     """The rating buttons are numbered 【1】..【5】 here: "5" must mean 5 分 (not the fifth button)."""
     sim = request.getfixturevalue(channel)
     async with sim:
@@ -130,7 +132,8 @@ async def test_a_whole_troubleshooting_flow_ends_in_a_ticket(oa, user, tracker_o
         (lambda sim, u: sim.voice(u, ""), "voice_unrecognized", "utter_voice_unrecognized"),
         (lambda sim, u: sim.image(u), "unsupported_message", "utter_unsupported_message"),
         (lambda sim, u: sim.event(u, "subscribe"), "greet", "utter_greet"),
-        (lambda sim, u: sim.event(u, "CLICK", "LOGIN_FAILURE"), "login_failure", "utter_troubleshooting_step"),
+        (lambda sim, u: sim.event(u, "CLICK", "LOGIN_FAILURE"), "login_failure",
+         "utter_troubleshooting_step"),
     ],
     ids=["empty-voice", "image", "subscribe", "menu-click"],
 )
@@ -141,7 +144,8 @@ async def test_non_text_messages(oa, user, tracker_of, build, intent, response):
     assert tracker.intents() == [intent] and response in tracker.responses()
 
 
-async def test_unsubscribe_deletes_the_conversation_its_tickets_and_feedback(oa, user, tracker_of, channel_stack):
+async def test_unsubscribe_deletes_the_conversation_its_tickets_and_feedback(oa, user, tracker_of,
+                                                                             channel_stack):
     sessions = make_app_session_factory(f"sqlite:///{channel_stack.var_dir / 'app.db'}")
     tickets, feedback = SqlTicketStore(sessions), SqlFeedbackStore(sessions)
     async with oa:

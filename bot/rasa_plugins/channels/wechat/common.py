@@ -14,7 +14,6 @@ The handler is independent of Sanic so that it can be tested with a fake `on_new
 """
 
 import asyncio
-import inspect
 import logging
 import time
 from dataclasses import dataclass
