@@ -1,21 +1,22 @@
 """Similarity search over FAQ entries and problems (jieba + TF-IDF + cosine similarity).
 
-Text is NFKC-normalised, lower-cased and cut into words by a private jieba tokenizer (so the
-process-wide jieba dictionary used by Rasa is not changed), stop words and punctuation are
-dropped, and two TF-IDF views are compared with the cosine: word unigrams and bigrams, and
-character 1-3-grams inside words (robust to segmentation differences such as 专票 / 专用发票).
+Text goes through :func:`bot.zhtext.normalise_for_nlu` (NFKC, zero-width characters dropped,
+traditional → simplified), is lower-cased and cut into words by :func:`bot.zhtext.search_words`
+(a private jieba tokenizer with the domain dictionary ``data/jieba/userdict.txt`` that Rasa's
+tokenizer uses; a long word also gives the dictionary words inside it, as in jieba's search
+mode); stop words and punctuation are dropped, and two TF-IDF views are compared with the
+cosine: word unigrams and bigrams, and character 1-3-grams inside words (robust to segmentation
+differences such as 专票 / 专用发票).
 A document's score is the best score over its texts (a FAQ question and its variants; a
 problem's title and symptoms).
 """
 from __future__ import annotations
 
-import logging
 import re
-import threading
-import unicodedata
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
+from bot.zhtext import normalise_for_nlu, search_words
 from knowledge.types import SearchHit
 
 #: Scores at or above this are good matches; below it, callers should treat the best hit as
@@ -27,14 +28,6 @@ GOOD_MATCH = 0.3
 #: Weight of the word view; the character view gets the rest.
 WORD_WEIGHT = 0.5
 
-#: Words that fix jieba's segmentation of the domain (e.g. 没收到 is otherwise 没收/到).
-DOMAIN_WORDS = (
-    "专票", "普票", "数电", "数电票", "数电发票", "全电", "全电发票", "电子发票", "红字发票", "红冲",
-    "蓝字发票", "进项", "销项", "勾选", "用途确认", "查验", "真伪", "税务UKey", "ukey", "电子税务局",
-    "开票软件", "开票", "没收到", "登不上", "登录不上", "打不开", "作废", "抵扣", "抬头", "税号",
-    "代开", "授信额度", "发票号码", "发票代码", "校验码",
-)
-
 STOP_WORDS = frozenset(
     "我 你 您 他 她 它 我们 你们 的 了 吗 呢 吧 啊 呀 哦 嘛 么 和 与 跟 及 或 是 有 在 要 想 能 会 "
     "可以 怎么 怎么样 怎样 如何 什么 啥 咋 请问 请 一下 这个 那个 这 那 就 都 也 还 又 很 太 个 "
@@ -43,29 +36,12 @@ STOP_WORDS = frozenset(
 )
 
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff]")
-_jieba_lock = threading.Lock()
-_tokenizer = None
-
-
-def _jieba():
-    """The private jieba tokenizer, built once per process (loading takes about a second)."""
-    global _tokenizer
-    with _jieba_lock:
-        if _tokenizer is None:
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            for word in DOMAIN_WORDS:
-                tokenizer.add_word(word, freq=20000)
-            _tokenizer = tokenizer
-        return _tokenizer
 
 
 def tokenize(text: str) -> List[str]:
     """Normalise ``text`` and cut it into content words (stop words and punctuation dropped)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return [t for t in (w.strip() for w in _jieba().lcut(text))
+    text = normalise_for_nlu(text).lower()
+    return [t for t in (w.strip() for w in search_words(text))
             if t and _WORD.search(t) and t not in STOP_WORDS]
 
 

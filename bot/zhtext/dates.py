@@ -35,12 +35,15 @@ _NOT_MONEY = r"(?!\s*(?:元|块|圆|万|千|百|亿|%|倍|版|g|m|k|岁|分|秒|
 _RULES = [
     ("ymd", rf"(?P<ymd_y>{_YEAR})年(?P<ymd_m>{_MONTH})月(?P<ymd_d>{_DAY})(?:日|号)?(?!\d)"),
     ("ym", rf"(?P<ym_y>{_YEAR})年(?P<ym_m>{_MONTH})月份?"),
-    ("iso", r"(?<![\d.])(?P<iso_y>\d{4})(?P<iso_sep>[-/.])(?P<iso_m>\d{1,2})(?P=iso_sep)(?P<iso_d>\d{1,2})(?!\d)"),
+    ("iso", r"(?<![\d.])(?P<iso_y>\d{4})(?P<iso_sep>[-/.])(?P<iso_m>\d{1,2})(?P=iso_sep)"
+            r"(?P<iso_d>\d{1,2})(?!\d)"),
     ("iso_month", r"(?<![\d.])(?P<isom_y>\d{4})[-/](?P<isom_m>\d{1,2})(?![\d/.-])"),
     ("compact", r"(?<!\d)(?P<c_y>\d{4})(?P<c_m>\d{2})(?P<c_d>\d{2})(?!\d)"),
-    ("rel_year_md", rf"(?P<ry_rel>去年|今年|前年)(?P<ry_m>{_MONTH})月(?:份)?(?:(?P<ry_d>{_DAY})(?:日|号)?)?(?!\d)"),
+    ("rel_year_md", rf"(?P<ry_rel>去年|今年|前年)(?P<ry_m>{_MONTH})月(?:份)?"
+                    rf"(?:(?P<ry_d>{_DAY})(?:日|号)?)?(?!\d)"),
     ("md", rf"(?<!\d)(?P<md_m>{_MONTH})月(?P<md_d>{_DAY})(?:日|号)(?!\d)"),
-    ("md_num", rf"(?<![\d.,/])(?P<mdn_m>\d{{1,2}})(?:\.(?P<mdn_d1>\d{{2}})|/(?P<mdn_d2>\d{{1,2}}))(?![\d./%]){_NOT_MONEY}"),
+    ("md_num", rf"(?<![\d.,/])(?P<mdn_m>\d{{1,2}})(?:\.(?P<mdn_d1>\d{{2}})|/(?P<mdn_d2>\d{{1,2}}))"
+               rf"(?![\d./%]){_NOT_MONEY}"),
     ("month", rf"(?<![\d{_CN_SMALL}个每几])(?P<mo_m>{_MONTH})月份?(?![\d{_CN_SMALL}])"),
     ("days_ago", rf"(?P<da_n>{_COUNT})(?:天|日)(?:以)?前"),
     ("weeks_ago", rf"(?P<wa_n>{_COUNT})(?:个)?(?:周|星期|礼拜)(?:以)?前"),

@@ -1,8 +1,11 @@
 """Chinese and Arabic numerals, and amounts of money in yuan.
 
 ``parse_number`` understands Arabic numbers (``12,500.50``), Chinese numerals
-(``一万二千五百``, ``两万零五十``), financial capitals (``壹万贰仟``), mixtures (``1.2万``,
-``3万5``) and the colloquial short forms (``三万五`` = 35000, ``两千五`` = 2500).
+(``一万二千五百``, ``两万零五十``), financial capitals (``壹万贰仟``, ``参万``), mixtures (``1.2万``,
+``3万5``) and the colloquial short forms (``三万五`` = 35000, ``两千五`` = 2500, ``仨``). The
+Chinese grammar is cn2an's (``smart`` mode); this module finds the numerals in a text, maps
+the two digits cn2an does not know (参, which OpenCC makes of the financial 參, and 仨) and
+keeps the values exact (``Decimal``).
 
 ``find_amounts`` only reports a number as an amount when a currency cue is present (元, 块,
 圆, ¥, 人民币, a 万/亿 multiplier, or a preceding 金额 / 价税合计 ...), so dates and invoice
@@ -11,35 +14,39 @@ numbers are not taken for amounts.
 from __future__ import annotations
 
 import re
+import threading
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from .entity import AMOUNT, Candidate
 
-_DIGITS = {
-    "零": 0, "〇": 0,
-    "一": 1, "壹": 1,
-    "二": 2, "两": 2, "贰": 2,
-    "三": 3, "叁": 3,
-    "四": 4, "肆": 4,
-    "五": 5, "伍": 5,
-    "六": 6, "陆": 6,
-    "七": 7, "柒": 7,
-    "八": 8, "捌": 8,
-    "九": 9, "玖": 9,
-}  # fmt: skip
-_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-_BIG_UNITS = {"万": 10**4, "亿": 10**8}
+if TYPE_CHECKING:  # cn2an is imported on first use (it loads proces' tables, about 0.4 s)
+    from cn2an import Cn2An
 
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 _UNITS = "十百千万亿拾佰仟"
-# A numeral starts with a digit (or 十, as in 十五) and alternates units and digits.
+# 参 (OpenCC's simplified form of the financial 參) and 仨 (colloquial three) are also common
+# characters (参考, 参数; 我们仨): they count as digits only before a unit or a money word.
+_RARE_DIGITS = {"参": "叁", "仨": "三"}
+_RARE_DIGIT = rf"[{''.join(_RARE_DIGITS)}](?=[{_UNITS}元块圆])"
+_CN_DIGIT = rf"(?:[{_CN_DIGITS}]|{_RARE_DIGIT})"
+# A numeral starts with a digit (or with 十, as in 十五 and 十万) and alternates units and
+# digits.
 NUMERAL = (
-    rf"(?:{_ARABIC}|[{_CN_DIGITS}]+|[十拾])"
-    rf"(?:[{_UNITS}零〇]+(?:{_ARABIC}|[{_CN_DIGITS}]+)?)*"
+    rf"(?:{_ARABIC}|{_CN_DIGIT}+|(?=[十拾]))"
+    rf"(?:[{_UNITS}零〇]+(?:{_ARABIC}|{_CN_DIGIT}+)?)*"
 )
-_TOKEN = re.compile(rf"{_ARABIC}|.", re.S)
+# parse_number's input after 参/仨 are mapped: the same shape, without the look-ahead.
+_WELL_FORMED = re.compile(
+    rf"(?:{_ARABIC}|[{_CN_DIGITS}]+|(?=[十拾]))(?:[{_UNITS}零〇]+(?:{_ARABIC}|[{_CN_DIGITS}]+)?)+"
+    rf"|{_ARABIC}|[{_CN_DIGITS}]+"
+)
+_MAP_RARE_DIGITS = str.maketrans(_RARE_DIGITS)
+_THOUSANDS_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# 12500.50, 1.2万, 3亿: exact in Decimal (cn2an would truncate 1.23456万 to an int).
+_PLAIN = re.compile(r"(\d+(?:\.\d+)?)([万亿]?)")
+_BIG_UNITS = {"": 1, "万": 10**4, "亿": 10**8}
 
 _AMOUNT = re.compile(
     rf"(?:(?P<prefix>(?:¥|人民币|rmb)\s*)|(?<![\d.,a-z]))"
@@ -58,72 +65,46 @@ _MEASURE_WORDS = frozenset("张份个次条笔家户人年天台件号位页行"
 _CUE_WINDOW = 12
 _CENT = Decimal("0.01")
 
+_cn2an_lock = threading.Lock()
+_cn2an: Optional["Cn2An"] = None
+
+
+def _converter() -> "Cn2An":
+    global _cn2an
+    if _cn2an is None:
+        with _cn2an_lock:
+            if _cn2an is None:
+                from cn2an import Cn2An
+
+                _cn2an = Cn2An()
+    return _cn2an
+
 
 def parse_number(text: str) -> Optional[Decimal]:
     """Parses a numeral into a Decimal.
 
     Args:
-        text: a numeral such as ``一万二千五百``, ``1.2万``, ``12,500.50`` or ``壹万贰仟``
-            (already NFKC-normalised; traditional 萬/兩 folded to 万/两).
+        text: a numeral such as ``一万二千五百``, ``1.2万``, ``12,500.50``, ``壹万贰仟`` or
+            ``参万`` (already NFKC-normalised and folded to simplified characters).
 
     Returns:
-        The value, or None when ``text`` is not a well-formed numeral.
+        The value, or None when ``text`` is not a well-formed numeral (``万一``, ``12三``).
     """
-    total = Decimal(0)
-    section = Decimal(0)
-    number: Optional[Decimal] = None
-    single = False  # the pending number is one digit, as in 三万五
-    arabic = False  # the pending number was written in Arabic digits
-    zero_seen = False
-    last_unit = 0
-    seen_any = False
-    for token in _TOKEN.findall(text):
-        if token[0].isdigit() and token[0].isascii():
-            if number is not None:
-                return None
-            try:
-                number = Decimal(token.replace(",", ""))
-            except InvalidOperation:
-                return None
-            single, arabic, seen_any = len(token) == 1, True, True
-        elif token in _DIGITS:
-            digit = _DIGITS[token]
-            seen_any = True
-            if number is not None:
-                if arabic:
-                    return None  # 12三 is not a numeral
-                number = number * 10 + digit  # positional: 一二三, 二〇二四
-                single = False
-            elif digit == 0:
-                zero_seen = True
-            else:
-                number, single, arabic = Decimal(digit), True, False
-        elif token in _SMALL_UNITS:
-            unit = _SMALL_UNITS[token]
-            section += (number if number is not None else 1) * unit
-            number, single, zero_seen, last_unit = None, False, False, unit
-            arabic, seen_any = False, True
-        elif token in _BIG_UNITS:
-            unit = _BIG_UNITS[token]
-            section += number if number is not None else 0
-            if section == 0 and total == 0:
-                return None
-            if unit == _BIG_UNITS["亿"]:
-                total = (total + section) * unit
-            else:
-                total += section * unit
-            section = Decimal(0)
-            number, single, zero_seen, last_unit = None, False, False, unit
-            arabic = False
-        else:
-            return None
-    if not seen_any:
+    text = _THOUSANDS_SEPARATOR.sub("", text or "").translate(_MAP_RARE_DIGITS)
+    if not _WELL_FORMED.fullmatch(text):
         return None
-    if number is not None:
-        if single and last_unit >= 10 and not zero_seen:
-            number *= Decimal(last_unit) / 10  # 三万五 = 3万 + 5千
-        section += number
-    return total + section
+    plain = _PLAIN.fullmatch(text)
+    if plain:
+        try:
+            return Decimal(plain.group(1)) * _BIG_UNITS[plain.group(2)]
+        except InvalidOperation:  # pragma: no cover - the pattern only admits decimals
+            return None
+    try:
+        value = _converter().cn2an(text, "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+    # Without 点 in the numeral cn2an returns an int; str() keeps a float's shortest form.
+    return Decimal(str(value))
 
 
 def format_amount(value: Decimal) -> str:

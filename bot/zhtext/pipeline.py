@@ -5,57 +5,35 @@ patterns come from :mod:`bot.zhtext.terms`. Nothing is downloaded: the trained
 ``zh_core_web_*`` pipelines are not available here and not needed for fixed vocabularies.
 
 spaCy's Chinese tokenizer calls the *global* jieba, so the domain user dictionary
-(``data/jieba/userdict.txt``) is loaded into the global jieba once, before the pipeline is
-built. Rasa's ``JiebaTokenizer`` shares that global state; configure it with
-``dictionary_path: data/jieba`` so training and inference cut words the same way.
+(``data/jieba/userdict.txt``, see :mod:`bot.zhtext.vocabulary`) is loaded into the global
+jieba once, before the pipeline is built. Rasa's ``JiebaTokenizer`` shares that global
+state; configure it with ``dictionary_path: data/jieba`` so training and inference cut words
+the same way.
 
 Matching is token-based, which gives word boundaries for free: 红字 inside 红字信息表 (one
 jieba word) is not taken for the invoice type 红字发票.
 """
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Tuple
 
 from .entity import Candidate
 from .terms import AMBIGUOUS_CONFIDENCE, surface_forms
+from .vocabulary import DEFAULT_USER_DICTIONARY, load_user_dictionary
 
 if TYPE_CHECKING:  # spaCy is imported lazily: it costs about a second
     from spacy.language import Language
 
-DEFAULT_USER_DICTIONARY = Path(__file__).resolve().parents[2] / "data" / "jieba" / "userdict.txt"
-
-_lock = threading.Lock()
-_loaded_dictionaries: Set[Path] = set()
-
-
-def load_user_dictionary(path: Optional[Path] = None) -> bool:
-    """Loads a jieba user dictionary into the global jieba, once per file.
-
-    Args:
-        path: the dictionary file (``word [freq] [pos]`` per line); defaults to
-            ``data/jieba/userdict.txt`` of this repository.
-
-    Returns:
-        True when the file was loaded by this call, False when it had been loaded before.
-
-    Raises:
-        FileNotFoundError: if the file does not exist.
-    """
-    resolved = Path(path or DEFAULT_USER_DICTIONARY).resolve()
-    with _lock:
-        if resolved in _loaded_dictionaries:
-            return False
-        if not resolved.is_file():
-            raise FileNotFoundError(resolved)
-        import jieba
-
-        jieba.setLogLevel(jieba.logging.WARNING)
-        jieba.load_userdict(str(resolved))
-        _loaded_dictionaries.add(resolved)
-        return True
+# DEFAULT_USER_DICTIONARY and load_user_dictionary live in .vocabulary; kept importable here.
+__all__ = [
+    "DEFAULT_USER_DICTIONARY",
+    "find_terms",
+    "get_nlp",
+    "is_term",
+    "load_user_dictionary",
+    "tokenize",
+]
 
 
 def _patterns() -> List[Dict[str, str]]:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Optional
+
+from .text import normalise_for_nlu
 
 _DIGIT = re.compile(r"(?<!\d)([1-5])(?!\d)")
 _WORDS = (
@@ -16,12 +17,12 @@ _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 
 def parse_rating(text: str) -> Optional[int]:
-    """The rating in ``text`` ("5", "4分", "五星", "非常满意"), or None.
+    """The rating in ``text`` ("5", "4分", "五星", "非常满意", "非常滿意"), or None.
 
     >>> parse_rating("４分"), parse_rating("五星好评"), parse_rating("不太满意"), parse_rating("10")
     (4, 5, 2, None)
     """
-    text = unicodedata.normalize("NFKC", text or "").strip()
+    text = normalise_for_nlu(text or "").strip()
     match = _DIGIT.search(text)
     if match:
         return int(match.group(1))

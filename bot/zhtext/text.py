@@ -1,26 +1,46 @@
-"""Text normalisation with an offset map back to the original text.
+"""Text normalisation: the one place for NFKC, zero-width characters and traditional → simplified.
 
-Extraction runs on a normalised copy of the user's text (NFKC: full-width digits, letters and
-punctuation become ASCII; zero-width characters are dropped) but entities must carry offsets
-into the text the user sent, so every normalised character remembers the span of original
-characters it came from.
+Public functions (also exported from :mod:`bot.zhtext`):
+
+* :func:`normalise` — NFKC (full-width digits, letters and punctuation become ASCII) with
+  zero-width characters dropped; :func:`normalise_with_offsets` does the same and keeps a map
+  back to the original text, which extraction needs for entity offsets.
+* :func:`to_simplified` — traditional → simplified with OpenCC's ``t2s`` (phrases first, then
+  characters), one cached converter per process. Never changes the length of the text.
+* :func:`normalise_for_nlu` — :func:`normalise`, then :func:`to_simplified`: what the intent
+  classifier, knowledge search and rating parser read.
+* :func:`fold_for_matching` — :func:`to_simplified` plus ASCII lower case, keeping the length,
+  for the extractors' keyword and pattern matching.
+
+Text shown to users is never rewritten by these; callers keep the original next to it.
 """
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+if TYPE_CHECKING:  # OpenCC is loaded on first use
+    import opencc
+
+__all__ = [
+    "ZERO_WIDTH",
+    "NormalisedText",
+    "fold_for_matching",
+    "normalise",
+    "normalise_for_nlu",
+    "normalise_with_offsets",
+    "to_simplified",
+]
 
 # Characters that are invisible but break matching when pasted from web pages or Word.
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u180e\u00ad")
-
-# Traditional → simplified, one character for one character, limited to the characters of
-# the keywords the extractors look for (发票, 号码, 税务局, 上個月, ...). Full conversion is
-# out of scope; this keeps the common keywords working for users who type traditional.
-_TRADITIONAL = "發號碼專電數紅機動車銷統紙質稅務軟體開驗臺證盤萬塊兩億圓額價計錯誤報顯個這週禮後聯網帳賬識別會戶認據項線與為錄進傳單點擊時間問題無應書過彈說張裡讀請輸實際壹貳參陸"
-_SIMPLIFIED = "发号码专电数红机动车销统纸质税务软体开验台证盘万块两亿圆额价计错误报显个这周礼后联网帐账识别会户认据项线与为录进传单点击时间问题无应书过弹说张里读请输实际壹贰叁陆"
-_FOLD = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
+_DROP_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+_converter_lock = threading.Lock()
+_converter: Optional["opencc.OpenCC"] = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +103,7 @@ def normalise_with_offsets(text: str) -> NormalisedText:
     starts: List[int] = []
     ends: List[int] = []
     for start, end in _chunks(text):
-        chunk = "".join(ch for ch in text[start:end] if ch not in ZERO_WIDTH)
+        chunk = text[start:end].translate(_DROP_ZERO_WIDTH)
         if not chunk:
             continue
         normalised = unicodedata.normalize("NFKC", chunk)
@@ -97,7 +117,8 @@ def normalise(text: str) -> str:
     """Returns ``text`` in NFKC form without zero-width characters.
 
     Full-width digits, letters and punctuation become ASCII (``１２３`` → ``123``,
-    ``：`` → ``:``, ``￥`` → ``¥``); Chinese characters are unchanged.
+    ``：`` → ``:``, ``￥`` → ``¥``); Chinese characters are unchanged. Gives the same text as
+    ``normalise_with_offsets(text).text``, without building the offset map.
 
     Args:
         text: any text.
@@ -105,19 +126,70 @@ def normalise(text: str) -> str:
     Returns:
         The normalised text.
     """
-    return normalise_with_offsets(text).text
+    # The same as NFKC chunk by chunk (normalise_with_offsets) for Chinese, Latin and
+    # full-width text; they differ only where NFKC composes two characters that are not
+    # combining marks (Hangul jamo), which no extractor looks for.
+    return unicodedata.normalize("NFKC", text.translate(_DROP_ZERO_WIDTH))
+
+
+def _t2s() -> "opencc.OpenCC":
+    """The process-wide OpenCC ``t2s`` converter (built on first use; it is thread-safe)."""
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                import opencc
+
+                _converter = opencc.OpenCC("t2s")
+    return _converter
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese with OpenCC ``t2s``, keeping the length of ``text``.
+
+    Phrases are converted first (乾隆 stays 乾隆, 乾淨 becomes 干净), then single characters.
+    Every entry of OpenCC 1.4.2's t2s dictionaries maps n characters to n characters, so the
+    output is aligned with the input character for character; should a future dictionary
+    change the length, the text is converted one character at a time instead, so offsets
+    into ``text`` stay valid for the extractors.
+
+    Args:
+        text: any text (usually already normalised).
+
+    Returns:
+        The simplified text, as long as ``text``. ``参`` stays ``参`` (OpenCC turns the
+        financial 參 into 参, not 叁): :mod:`bot.zhtext.numbers` reads it as 3.
+    """
+    if not text or text.isascii():
+        return text
+    converter = _t2s()
+    converted = converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    by_character = "".join(converter.convert(ch) for ch in text)  # pragma: no cover - see above
+    return by_character if len(by_character) == len(text) else text  # pragma: no cover
+
+
+def normalise_for_nlu(text: str) -> str:
+    """:func:`normalise` (NFKC, zero-width characters dropped), then :func:`to_simplified`.
+
+    What the intent classifier, knowledge search and the rating parser read:
+    ``ＵＫｅｙ報錯５０２！`` → ``UKey报错502!``. Case is kept.
+    """
+    return to_simplified(normalise(text))
 
 
 def fold_for_matching(text: str) -> str:
     """Folds a normalised text for keyword matching, keeping its length.
 
-    Applies a small traditional → simplified character map and lower-cases ASCII letters
-    (``str.lower`` is avoided because it can change the length of non-ASCII text).
+    Traditional → simplified with :func:`to_simplified` (上個月開的專票 → 上个月开的专票) and
+    ASCII lower case (``str.lower`` is avoided because it can change the length of non-ASCII
+    text), so offsets found in the folded text are offsets in ``text``.
 
     Args:
-        text: normalised text.
+        text: normalised text (the ``text`` of :func:`normalise_with_offsets`).
 
     Returns:
         A string of the same length, suitable for keyword and pattern matching only.
     """
-    return text.translate(_FOLD).translate(_ASCII_LOWER)
+    return to_simplified(text).translate(_ASCII_LOWER)

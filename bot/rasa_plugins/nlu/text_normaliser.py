@@ -1,9 +1,10 @@
 """What the intent classifier reads: one spelling for the many ways people type Chinese.
 
-``ChineseTextNormaliser`` runs before tokenisation, in training and at run time alike:
+``ChineseTextNormaliser`` runs before tokenisation, in training and at run time alike, and
+applies :func:`bot.zhtext.normalise_for_nlu`:
 
 * NFKC: full-width letters, digits and punctuation (ＵＫｅｙ, ５０２, ！) become their ASCII
-  forms, compatibility characters their plain forms;
+  forms, compatibility characters their plain forms; zero-width characters are dropped;
 * traditional → simplified characters with OpenCC's ``t2s`` conversion (phrases first, then
   characters), so 「電子稅務局當機了」 reads as 「电子税务局当机了」 and needs no training
   examples of its own.
@@ -13,8 +14,6 @@ the NLU pipeline works on changes.
 """
 from __future__ import annotations
 
-import unicodedata
-from functools import lru_cache
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,17 +24,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.zhtext import normalise_for_nlu
 
-@lru_cache(maxsize=1)
-def _traditional_to_simplified():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def normalise_for_nlu(text: str) -> str:
-    """NFKC, then traditional → simplified."""
-    return _traditional_to_simplified().convert(unicodedata.normalize("NFKC", text))
+__all__ = ["ChineseTextNormaliser", "normalise_for_nlu"]
 
 
 @DefaultV1Recipe.register(

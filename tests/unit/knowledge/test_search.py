@@ -127,11 +127,30 @@ def test_index_without_usable_text_finds_nothing():
 
 @pytest.mark.parametrize("text, expected", [
     ("专票和普票有啥区别", ["专票", "普票", "区别"]),
-    ("发票没收到", ["发票", "没收到"]),
+    ("發票沒收到", ["发票", "没收", "收到", "没收到"]),  # traditional; the long word and its parts
     ("ＵＫｅｙ", ["ukey"]),
+    ("税务ＵＫｅｙ登\u200b录不上", ["税务", "ukey", "税务ukey", "登录", "登录不上"]),
+    ("可以代开发票吗", ["代开", "发票"]),  # not 代/开发票: 代开 is in the user dictionary
 ])
 def test_tokenize(text, expected):
     assert tokenize(text) == expected
+
+
+def test_search_cuts_words_with_the_jieba_user_dictionary():
+    """No word list of its own: data/jieba/userdict.txt, the one Rasa's tokenizer loads."""
+    import knowledge.search
+
+    assert not hasattr(knowledge.search, "DOMAIN_WORDS")
+    assert "登录不上" in tokenize("电子税务局登录不上")  # a dictionary word, cut whole
+
+
+@pytest.mark.parametrize("traditional, simplified", [
+    ("專票和普票有啥區別", "专票和普票有啥区别"),
+    ("數電票是啥", "数电票是啥"),
+    ("電子稅務局登錄不上", "电子税务局登录不上"),
+])
+def test_traditional_queries_find_the_same(shared_kb: KnowledgeBase, traditional, simplified):
+    assert shared_kb.search(traditional) == shared_kb.search(simplified)
 
 
 def test_search_before_the_first_load_does_not_stick(sessions, content_dir):

@@ -3,7 +3,12 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+import bot.zhtext
 from bot.rasa_plugins.nlu.text_normaliser import ChineseTextNormaliser, normalise_for_nlu
+
+
+def test_the_component_uses_the_zhtext_function():
+    assert normalise_for_nlu is bot.zhtext.normalise_for_nlu
 
 
 def test_traditional_characters_become_simplified():
@@ -13,6 +18,14 @@ def test_traditional_characters_become_simplified():
 
 def test_full_width_letters_digits_and_punctuation_become_ascii():
     assert normalise_for_nlu("ＵＫｅｙ報錯５０２！") == "UKey报错502!"
+
+
+def test_zero_width_characters_are_dropped():
+    assert normalise_for_nlu("登\u200b錄不上\ufeff") == "登录不上"
+
+
+def test_financial_numerals_become_what_the_amount_extractor_reads():
+    assert normalise_for_nlu("參萬元") == "参万元"
 
 
 def test_simplified_text_passes_unchanged():

@@ -48,7 +48,8 @@ CASES = [
     # tax IDs: checksum-valid only, never an invoice number
     (f"税号{TAX_ID}", {("tax_id", TAX_ID, TAX_ID)}),
     ("税号91350100m000100y43", {("tax_id", TAX_ID, "91350100m000100y43")}),
-    ("税号９１３５０１００Ｍ０００１００Ｙ４３", {("tax_id", TAX_ID, "９１３５０１００Ｍ０００１００Ｙ４３")}),
+    ("税号９１３５０１００Ｍ０００１００Ｙ４３",
+     {("tax_id", TAX_ID, "９１３５０１００Ｍ０００１００Ｙ４３")}),
     ("税号91350100M000100Y44", set()),
     ("税号91110108MA01234567", set()),
     # dates
@@ -65,7 +66,8 @@ CASES = [
     ("两万张发票", set()),
     # invoice types and platforms
     ("开专票失败", {("invoice_type", "增值税专用发票", "专票")}),
-    ("上個月開的專票查不到", {("invoice_date", "2024-10-01/2024-10-31", "上個月"), ("invoice_type", "增值税专用发票", "專票")}),
+    ("上個月開的專票查不到",
+     {("invoice_date", "2024-10-01/2024-10-31", "上個月"), ("invoice_type", "增值税专用发票", "專票")}),
     ("我在全電發票平台開不了票", {("invoice_type", "数电发票", "全電發票")}),
     ("電子稅務局登不上", {("platform", "电子税务局", "電子稅務局")}),
     ("UKey插不上", {("platform", "税务UKey", "UKey")}),
@@ -74,7 +76,8 @@ CASES = [
     ("login 电子税务局 failed", {("platform", "电子税务局", "电子税务局")}),
     ("红字信息表怎么填", set()),
     # error messages
-    ("登录电子税务局提示“证书已过期”", {("platform", "电子税务局", "电子税务局"), ("error_message", "证书已过期", "证书已过期")}),
+    ("登录电子税务局提示“证书已过期”",
+     {("platform", "电子税务局", "电子税务局"), ("error_message", "证书已过期", "证书已过期")}),
     ("报错：E1002", {("error_message", "E1002", "E1002")}),
     ("报错：Ｅ１００２", {("error_message", "E1002", "Ｅ１００２")}),
     # nothing to find

@@ -33,7 +33,8 @@ def make_record(msg, args):
 
 
 def test_filter_masks_message_and_arguments():
-    record = make_record("user %s phone %s data %s", ("91350100M000100Y43", 13812345678, {"m": "13812345678"}))
+    record = make_record("user %s phone %s data %s",
+                         ("91350100M000100Y43", 13812345678, {"m": "13812345678"}))
     assert PersonalDataFilter().filter(record) is True
     message = record.getMessage()
     assert "13812345678" not in message and "91350100M000100Y43" not in message

@@ -22,7 +22,7 @@ def userdict_words():
 
 def test_no_surface_form_under_two_canonical_values():
     seen = {}
-    for entity, table in terms.TABLES.items():
+    for table in terms.TABLES.values():
         for canonical, forms in table.items():
             for form in forms:
                 assert form not in seen, f"{form} under {seen.get(form)} and {canonical}"

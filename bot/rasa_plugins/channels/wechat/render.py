@@ -10,11 +10,11 @@ sent to Rasa as the button's payload.
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional
 
 from bot.rasa_plugins.channels.wechat.kv import KeyValueStore
+from bot.zhtext import normalise
 
 DEFAULT_BUTTON_HINT = "回复数字选择"
 # "1", "１", "【1】", "[1]", "1." … as users type a choice
@@ -123,7 +123,7 @@ def _size(text: str) -> int:
 
 def _normalise(text: str) -> str:
     """Full-width digits and spaces typed on phones become ASCII ("１" → "1")."""
-    return unicodedata.normalize("NFKC", text).strip()
+    return normalise(text).strip()
 
 
 class ButtonMemory:
