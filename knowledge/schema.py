@@ -380,10 +380,10 @@ def validate_faq(doc: _Doc, data: dict) -> Spec:
 
 
 #: Error-catalogue bounds: a pasted-error text must be specific enough that a match means this
-#: error ("登录失败" alone is a complaint, not an error message): 4 Chinese characters, or for
-#: texts without Chinese ("502 Bad Gateway") 10 letters and digits.
+#: error ("登录错" alone is a complaint, not an error message): at least 4 Chinese characters,
+#: where 2.5 letters or digits count as one ("502 Bad Gateway", "未插USBKEY" pass).
 MIN_ERROR_TEXT_CHARS = 4
-MIN_ERROR_TEXT_LATIN = 10
+LATIN_PER_CHINESE = 2.5
 MAX_ERROR_CAUSE, MAX_ERROR_FIX = 200, MAX_INSTRUCTIONS
 ERROR_FIELDS = ("key", "problem", "platform", "title", "match", "cause", "fix", "escalate", "source")
 _URL = re.compile(r"^https?://\S+$")
@@ -421,9 +421,8 @@ def validate_errors(doc: _Doc, data: dict) -> Spec:
 
 
 def _specific_error_text(text: str) -> bool:
-    if _CJK.search(text):
-        return len(_CJK.findall(text)) >= MIN_ERROR_TEXT_CHARS
-    return len(re.findall(r"[A-Za-z0-9]", text)) >= MIN_ERROR_TEXT_LATIN
+    weight = len(_CJK.findall(text)) + len(re.findall(r"[A-Za-z0-9]", text)) / LATIN_PER_CHINESE
+    return weight >= MIN_ERROR_TEXT_CHARS
 
 
 def _problem_key(doc: _Doc, item: dict, where: str) -> str:
@@ -443,8 +442,8 @@ def _error_match(doc: _Doc, item: dict, where: str) -> Spec:
     for i, text in enumerate(lists["texts"]):
         if not _specific_error_text(text):
             doc.error(f"{where}.texts[{i}]", f"too general to mean this error: needs at least "
-                                               f"{MIN_ERROR_TEXT_CHARS} Chinese characters, or "
-                                               f"{MIN_ERROR_TEXT_LATIN} letters and digits: {text!r}")
+                                               f"{MIN_ERROR_TEXT_CHARS} Chinese characters (or "
+                                               f"{LATIN_PER_CHINESE} letters/digits for one): {text!r}")
     for i, pattern in enumerate(lists["patterns"]):
         try:
             re.compile(pattern)

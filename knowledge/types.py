@@ -203,3 +203,47 @@ class SearchHit:
     title: str
     answer: str
     score: float
+
+
+@dataclass(frozen=True)
+class KnownError:
+    """An error message or code users paste, from the error catalogue (``errors.yml``).
+
+    Attributes:
+        key: Stable ASCII key.
+        problem: The problem key it belongs to.
+        platform: Where it appears (电子税务局, 税务UKey, 查验平台, ...).
+        title: Short name for operators.
+        codes: Error codes as the system shows them.
+        texts: The message text as shown (variants).
+        patterns: Regular expressions for texts with variable parts.
+        cause: Why it happens, in plain Chinese.
+        fix: The specific fix (numbered steps).
+        escalate: Whether the user needs a person (tax office, service provider) to fix it.
+        source: Where the error text or code was found.
+    """
+
+    key: str
+    problem: str
+    platform: str
+    title: str
+    codes: Tuple[str, ...]
+    texts: Tuple[str, ...]
+    patterns: Tuple[str, ...]
+    cause: str
+    fix: str
+    escalate: bool
+    source: str
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "KnownError":
+        """From a validated ``errors.yml`` entry."""
+        match = spec["match"]
+        return cls(spec["key"], spec["problem"], spec["platform"], spec["title"],
+                   tuple(match["codes"]), tuple(match["texts"]), tuple(match["patterns"]),
+                   spec["cause"], spec["fix"].strip(), spec["escalate"], spec["source"])
+
+    @property
+    def quoted(self) -> str:
+        """How to quote it to the user: its first text, else its first code."""
+        return self.texts[0] if self.texts else (self.codes[0] if self.codes else self.title)
