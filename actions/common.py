@@ -21,6 +21,8 @@ DETAIL_SLOTS = (
     "tax_id",
     "error_message",
     "platform",
+    "phone_number",
+    "known_error",
     "invoice_status",
 )
 

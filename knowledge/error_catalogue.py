@@ -39,8 +39,9 @@ MIN_PIECE_SHARE = 0.45
 #: Character n-grams used to find candidate texts quickly.
 _GRAM = 3
 #: Words that announce an error code ("错误代码：002", "返回码 -30003", "code=0x6983").
-_CODE_CUE = re.compile(r"(错误代码|错误码|代码|返回码|返回值|状态码|错误号|编号|code|errcode|错误|提示)\s*[:：=为是]?\s*$",
-                       re.IGNORECASE)
+_CODE_CUE = re.compile(
+    r"(错误代码|错误码|代码|返回码|返回值|状态码|错误号|编号|code|errcode|错误|提示)\s*[:：=为是]?\s*$",
+    re.IGNORECASE)
 _NOT_FOLDED = re.compile(r"[\W_]+", re.UNICODE)
 
 

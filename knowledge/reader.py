@@ -41,7 +41,7 @@ class _DuplicateKey(yaml.YAMLError):
 
 
 # The C parser when libyaml is there (about 5x faster); construction stays in Python either way.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _ContentYamlLoader(_BaseLoader):

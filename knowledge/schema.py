@@ -234,7 +234,8 @@ def _checks(doc: _Doc, data: dict) -> List[Spec]:
         if performer not in PERFORMERS:
             doc.error(f"{where}.performed_by", f"must be one of {', '.join(PERFORMERS)}: {performer!r}")
         elif performer == "assistant" and name not in ASSISTANT_CHECKS:
-            doc.error(f"{where}.check", f"assistant checks need one of {', '.join(ASSISTANT_CHECKS)}: {name!r}")
+            doc.error(f"{where}.check",
+                      f"assistant checks need one of {', '.join(ASSISTANT_CHECKS)}: {name!r}")
         elif performer == "user" and name is not None:
             doc.error(f"{where}.check", "only assistant checks name a check")
         checks.append({
@@ -328,7 +329,8 @@ def _affects(doc: _Doc, item: dict, where: str) -> List[str]:
     for i, key in enumerate(value):
         if key not in PROBLEM_KEYS:
             doc.error(f"{where}.affects[{i}]", f"unknown problem key {key!r}")
-    doc.unique([(f"{where}.affects[{i}]", k) for i, k in enumerate(value) if isinstance(k, str)], "problem key")
+    doc.unique([(f"{where}.affects[{i}]", k) for i, k in enumerate(value) if isinstance(k, str)],
+               "problem key")
     return [k for k in value if k in PROBLEM_KEYS]
 
 
@@ -350,7 +352,7 @@ def validate_support(doc: _Doc, data: dict) -> Spec:
         "description": doc.text(item, where, "description"),
     } for where, item in doc.records(data, "", "channels", fields, 2)]
     doc.unique([(f"channels[{i}].key", c["key"]) for i, c in enumerate(channels)], "key")
-    levels = []
+    levels: List[Spec] = []
     for where, item in doc.records(data, "", "follow_up", ("priority", "hours", "text")):
         hours = item.get("hours")
         if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
@@ -366,7 +368,7 @@ def validate_support(doc: _Doc, data: dict) -> Spec:
 def validate_faq(doc: _Doc, data: dict) -> Spec:
     """Validate ``faq.yml`` (general questions with variants and a short answer)."""
     fields = ("key", "question", "variants", "answer")
-    entries = [{
+    entries: List[Spec] = [{
         "key": doc.ident(item, where, "key"),
         "question": doc.text(item, where, "question"),
         "variants": doc.texts(item, where, "variants", 2),
@@ -392,9 +394,9 @@ _URL = re.compile(r"^https?://\S+$")
 @_document("errors")
 def validate_errors(doc: _Doc, data: dict) -> Spec:
     """Validate ``errors.yml`` (the catalogue of real error messages and codes users paste)."""
-    entries = []
+    entries: List[Spec] = []
     for where, item in doc.records(data, "", "errors", ERROR_FIELDS):
-        entry = {
+        entry: Spec = {
             "key": doc.ident(item, where, "key"),
             "problem": _problem_key(doc, item, where),
             "platform": doc.text(item, where, "platform", chinese=False),

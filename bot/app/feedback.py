@@ -26,6 +26,7 @@ from bot.app.models import (
     VoteRow,
 )
 
+
 class InvalidFeedback(ValueError):
     """Feedback that cannot be stored as given (the message says which field is wrong)."""
 

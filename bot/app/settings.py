@@ -139,7 +139,8 @@ class Settings(BaseModel):
     def _derived_defaults(cls, values: Dict[str, Any]) -> Dict[str, Any]:  # noqa: N805
         var_dir: Path = values["var_dir"]
         values["app_database_url"] = values["app_database_url"] or _sqlite_url(var_dir / "app.db")
-        values["invoice_database_url"] = values["invoice_database_url"] or _sqlite_url(var_dir / "invoices.db")
+        values["invoice_database_url"] = (values["invoice_database_url"]
+                                          or _sqlite_url(var_dir / "invoices.db"))
         values["rasa_url"] = (values["rasa_url"] or f"http://127.0.0.1:{values['rasa_port']}").rstrip("/")
         values["rasa_public_url"] = (values["rasa_public_url"] or values["rasa_url"]).rstrip("/")
         if values["invoice_backend"] == "http" and not values["invoice_api_url"]:

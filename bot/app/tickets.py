@@ -12,7 +12,6 @@ from bot.app.blocking import off_loop
 from bot.app.database import StoredService, from_row, one_row
 from bot.app.models import TicketRow, TicketStatus
 
-
 MAX_NOTE_CHARS = 500  # a pasted log is cut; the conversation keeps the whole text
 
 

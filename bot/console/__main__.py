@@ -7,8 +7,8 @@ from typing import List, Optional
 
 from aiohttp import web
 
-from bot.console.app import create_app
 from bot.app.settings import Settings
+from bot.console.app import create_app
 
 
 def main(argv: Optional[List[str]] = None) -> None:

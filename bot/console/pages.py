@@ -17,6 +17,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 PAGES: Dict[str, str] = {"/": "index.html", "/faq.html": "faq.html"}
 SITE_FILES = {"site.css"}
+_TEXT_TYPES = ("text/", "application/javascript", "application/json")
 
 
 def add_routes(app: web.Application) -> None:
@@ -68,8 +69,10 @@ async def page(request: web.Request) -> web.Response:
 
 def _file_response(path: Path) -> web.FileResponse:
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if content_type.startswith(_TEXT_TYPES):
+        content_type = f"{content_type}; charset=utf-8"
     return web.FileResponse(path, headers={
-        "Content-Type": f"{content_type}; charset=utf-8" if content_type.startswith(("text/", "application/javascript", "application/json")) else content_type,
+        "Content-Type": content_type,
         "Cache-Control": "no-cache",
         "X-Content-Type-Options": "nosniff",
     })

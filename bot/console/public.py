@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from bot.app.feedback import InvalidFeedback
 from bot.console import keys
 from bot.console.errors import ApiError, json_response
 from bot.console.history import (
@@ -17,7 +18,6 @@ from bot.console.history import (
 from bot.console.rasa_client import RasaUnavailable
 from bot.console.requests import read_json_object
 from bot.console.serialize import announcement_json, rating_json, vote_json
-from bot.app.feedback import InvalidFeedback
 
 logger = logging.getLogger(__name__)
 

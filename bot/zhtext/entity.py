@@ -11,6 +11,7 @@ AMOUNT = "amount"
 TAX_ID = "tax_id"
 ERROR_MESSAGE = "error_message"
 PLATFORM = "platform"
+PHONE_NUMBER = "phone_number"
 
 ENTITY_NAMES = (
     INVOICE_NUMBER,
@@ -21,6 +22,7 @@ ENTITY_NAMES = (
     TAX_ID,
     ERROR_MESSAGE,
     PLATFORM,
+    PHONE_NUMBER,
 )
 
 

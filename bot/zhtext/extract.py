@@ -9,6 +9,7 @@ from .entity import Candidate, Entity
 from .error_messages import find_error_messages
 from .invoice_numbers import find_invoice_numbers
 from .numbers import find_amounts
+from .phones import find_phone_numbers
 from .pipeline import find_terms, is_term
 from .tax_id import find_tax_ids
 from .text import fold_for_matching, normalise_with_offsets
@@ -25,7 +26,7 @@ def extract(text: str, today: Optional[date] = None) -> List[Entity]:
     """Extracts every entity the assistant knows from one user message.
 
     Digit-based entities compete for the same characters and are claimed in order of
-    certainty: tax IDs (checksum), amounts (need a currency cue), dates, then invoice
+    certainty: tax IDs (checksum), phone numbers, amounts (need a currency cue), dates, then invoice
     numbers and codes. Dictionary entities (invoice types, platforms) do not overlap one
     another; error messages may contain other entities.
 
@@ -45,6 +46,7 @@ def extract(text: str, today: Optional[date] = None) -> List[Entity]:
 
     claimed: List[Candidate] = []
     candidates = _claim(find_tax_ids(folded), claimed)
+    candidates += _claim(find_phone_numbers(folded), claimed)
     candidates += _claim(find_amounts(folded), claimed)
     candidates += _claim(find_dates(folded, today), claimed)
     candidates += _claim(find_invoice_numbers(folded), claimed)

@@ -20,7 +20,7 @@ the date and amount extractors first (see :mod:`bot.zhtext.extract`).
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Tuple
 
 from .entity import INVOICE_CODE, INVOICE_NUMBER, Candidate
 
@@ -28,6 +28,14 @@ NUMBER_LENGTHS = (8, 20)
 CODE_LENGTHS = (10, 12)
 
 DIGIT_RUN = re.compile(r"(?<![0-9a-z])(?<!\d\.)\d+(?![0-9a-z])(?!\.\d)")
+# Numbers typed in groups: "2444 2000 0000 1234 5678", "1234-5678", "1234 - 5678". Groups of 3
+# to 6 digits joined by spaces or dashes; read as one number only when the joined length is one
+# of the invoice lengths. Longer runs side by side ("044002001111 12345678": a code and a
+# number) are read one by one, as before.
+GROUPED_DIGITS = re.compile(
+    r"(?<![0-9a-z.])\d{3,}(?:\s{0,2}[-\u2010-\u2015_]?\s{0,2}\d{3,})+(?![0-9a-z])(?!\.\d)")
+_MAX_GROUP = 6
+_DATE_SHAPE = re.compile(r"(19|20)\d{2}[-_]\d{1,2}[-_]\d{1,2}")
 _FILLER = r"\s*(?:是|为|:|=|#|no\.?|分别是|分别为|号)?\s*$"
 _PHONE_CUE = re.compile(rf"(?:(?:手机|电话|座机|联系电话)(?:号码|号)?|联系方式|tel|qq|微信){_FILLER}")
 _TAX_CUE = re.compile(rf"(?:税号|识别号|信用代码|身份证|证件号){_FILLER}")
@@ -47,6 +55,19 @@ def _classify(length: int) -> str:
     return ""
 
 
+def _grouped_runs(folded: str) -> List[Tuple[str, int, int]]:
+    """Digit groups that together make an invoice number or code: (digits, start, end)."""
+    runs = []
+    for match in GROUPED_DIGITS.finditer(folded):
+        groups = re.findall(r"\d+", match.group())
+        digits = "".join(groups)
+        if max(map(len, groups)) > _MAX_GROUP:
+            continue
+        if _classify(len(digits)) and not _DATE_SHAPE.fullmatch(re.sub(r"\s", "", match.group())):
+            runs.append((digits, match.start(), match.end()))
+    return runs
+
+
 def find_invoice_numbers(folded: str) -> List[Candidate]:
     """Finds invoice numbers and invoice codes in a normalised, folded text.
 
@@ -57,8 +78,10 @@ def find_invoice_numbers(folded: str) -> List[Candidate]:
         ``invoice_number`` and ``invoice_code`` candidates; values are the digits.
     """
     found: List[Candidate] = []
-    for match in DIGIT_RUN.finditer(folded):
-        digits, start, end = match.group(), match.start(), match.end()
+    grouped = _grouped_runs(folded)
+    runs = [(m.group(), m.start(), m.end()) for m in DIGIT_RUN.finditer(folded)
+            if not any(start <= m.start() < end for _, start, end in grouped)]
+    for digits, start, end in sorted(grouped + runs, key=lambda run: run[1]):
         entity = _classify(len(digits))
         if not entity:
             continue  # 7, 9, 11 digits ... (11 digits starting with 1: a mobile number)

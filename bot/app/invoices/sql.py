@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
 from bot.app.database import CHINA_TZ
+from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
 from knowledge.db import make_engine
 
 Base = declarative_base()

@@ -10,8 +10,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from rasa_sdk import Tracker
 
-from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
 from bot.app.feedback import ConversationFeedback, Rating, Vote
+from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
 from bot.app.tickets import Ticket, TicketStatus
 from knowledge.engine import NextMove, StepView, Troubleshooter
 from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit, Step
@@ -179,7 +179,8 @@ class FakeFeedback:
 
     async def record_vote(self, sender_id: str, message_id: str, text: str, up: bool) -> Vote:
         vote = Vote(sender_id, message_id, text, up, datetime(2026, 11, 27, 10, tzinfo=CHINA))
-        self.votes = [v for v in self.votes if (v.sender_id, v.message_id) != (sender_id, message_id)] + [vote]
+        others = [v for v in self.votes if (v.sender_id, v.message_id) != (sender_id, message_id)]
+        self.votes = others + [vote]
         return vote
 
     async def record_rating(self, sender_id: str, rating: int, comment: Optional[str] = None) -> Rating:

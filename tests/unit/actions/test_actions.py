@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionHandleInform
@@ -67,7 +67,8 @@ async def test_start_keeps_an_invoice_number_given_in_the_same_message(kb):
     assert "invoice_number" not in slot_events(events)
 
 
-@pytest.mark.parametrize("affects, announced", [(("login_failure",), True), (("upload_failure",), False), ((), True)])
+@pytest.mark.parametrize("affects, announced",
+                         [(("login_failure",), True), (("upload_failure",), False), ((), True)])
 async def test_start_reports_a_matching_announcement(kb, affects, announced):
     kb.announcements.append(announcement(affects))
     dispatcher = CollectingDispatcher()
@@ -98,7 +99,8 @@ async def test_steps_one_at_a_time_then_a_ticket(kb, tickets):
 
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, make_tracker(slots, intent="problem_persists"), {})
-    assert responses(dispatcher) == ["utter_step_did_not_help", "utter_steps_exhausted", "utter_ticket_created"]
+    assert responses(dispatcher) == ["utter_step_did_not_help", "utter_steps_exhausted",
+                                     "utter_ticket_created"]
     ticket = tickets.created[-1]
     assert ticket.problem == "login_failure" and ticket.steps_tried == ["s0", "s1", "s2"]
     assert slot_events(events)["ticket_number"] == ticket.number
@@ -290,7 +292,8 @@ async def test_a_bare_number_after_the_rating_question_is_the_rating(text, ratin
 async def test_other_details_are_not_taken_for_a_rating(slots, text):
     feedback = FakeFeedback()
     dispatcher = CollectingDispatcher()
-    await ActionHandleInform(feedback=feedback).run(dispatcher, make_tracker(slots, intent="inform", text=text), {})
+    tracker = make_tracker(slots, intent="inform", text=text)
+    await ActionHandleInform(feedback=feedback).run(dispatcher, tracker, {})
     assert feedback.ratings == []
     assert responses(dispatcher) == ["utter_inform_received"]
 
@@ -299,7 +302,8 @@ async def test_a_detail_after_the_hand_over_goes_on_the_ticket():
     tickets = FakeTickets()
     ticket = await tickets.create("user-1", "login_failure", {}, [])
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"ticket_number": ticket.number}, intent="inform", text="电话13800138000，下午都在")
+    tracker = make_tracker({"ticket_number": ticket.number}, intent="inform",
+                           text="电话13800138000，下午都在")
     await ActionHandleInform(tickets=tickets).run(dispatcher, tracker, {})
     assert ticket.details["notes"] == ["电话13800138000，下午都在"]
     assert responses(dispatcher) == ["utter_detail_added_to_ticket"]

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.app.feedback import SqlFeedbackStore, InvalidFeedback, Rating, Vote
 from bot.app.database import make_app_session_factory
+from bot.app.feedback import InvalidFeedback, Rating, SqlFeedbackStore, Vote
 
 SENDER = "0123456789abcdef0123456789abcdef"
 

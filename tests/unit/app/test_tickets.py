@@ -38,14 +38,16 @@ async def test_numbers_are_unique_and_latest_is_per_sender(tickets):
 
 async def test_status_changes_and_privacy_deletion(tickets):
     ticket = await tickets.create("u1", None, {}, [])
-    assert (await tickets.set_status(ticket.number, TicketStatus.IN_PROGRESS)).status is TicketStatus.IN_PROGRESS
+    moved = await tickets.set_status(ticket.number, TicketStatus.IN_PROGRESS)
+    assert moved.status is TicketStatus.IN_PROGRESS
     assert await tickets.set_status("GD00000000-000000", TicketStatus.RESOLVED) is None
     assert await tickets.forget_sender("u1") == 1
     assert await tickets.latest_for("u1") is None
 
 
 async def test_notes_are_added_to_an_open_ticket_but_not_to_a_resolved_one(tickets):
-    ticket = await tickets.create(sender_id="u1", problem=None, details={"platform": "开票软件"}, steps_tried=[])
+    ticket = await tickets.create(sender_id="u1", problem=None, details={"platform": "开票软件"},
+                                  steps_tried=[])
     await tickets.add_note(ticket.number.lower(), " 电话 13800138000 ")
     updated = await tickets.add_note(ticket.number, "x" * 2000)
     assert updated.details["platform"] == "开票软件"

@@ -96,7 +96,8 @@ async def test_a_vote_is_stored(client, sessions):
     assert (await response.json())["vote"]["up"] is True
     from bot.app.feedback import SqlFeedbackStore
 
-    assert [v.message_id for v in (await SqlFeedbackStore(sessions).for_conversation(KNOWN)).votes] == ["bot-1"]
+    stored = await SqlFeedbackStore(sessions).for_conversation(KNOWN)
+    assert [v.message_id for v in stored.votes] == ["bot-1"]
 
 
 async def test_a_rating_is_stored(client):
@@ -215,7 +216,8 @@ async def test_operator_sees_tickets_and_feedback(client, sessions):
     await SqlTicketStore(sessions).create(KNOWN, "login_failure", {"platform": "电子税务局"},
                                           ["check_password"], channel="socketio")
     await client.post("/api/feedback", json=VOTE)
-    tickets = (await (await client.get("/api/operator/tickets", headers=operator_headers())).json())["tickets"]
+    listed = await client.get("/api/operator/tickets", headers=operator_headers())
+    tickets = (await listed.json())["tickets"]
     assert [t["problem"] for t in tickets] == ["login_failure"]
     feedback = await (await client.get(f"/api/operator/feedback/{KNOWN}", headers=operator_headers())).json()
     assert [v["message_id"] for v in feedback["votes"]] == ["bot-1"]

@@ -14,10 +14,11 @@ def error(key, problem, texts=(), codes=(), patterns=(), platform="开票软件"
 
 
 CATALOGUE = ErrorCatalogue([
-    error("pin_locked", "issuance_failure", texts=["税务UKey的PIN码已锁死，请联系服务单位解锁"], codes=["0x6983"],
-          platform="税务UKey"),
+    error("pin_locked", "issuance_failure", texts=["税务UKey的PIN码已锁死，请联系服务单位解锁"],
+          codes=["0x6983"], platform="税务UKey"),
     error("tax_code", "issuance_failure", texts=["税收分类编码不可用"]),
-    error("daily_limit", "query_empty", texts=["超过该张发票当日查验次数"], codes=["002"], platform="查验平台"),
+    error("daily_limit", "query_empty", texts=["超过该张发票当日查验次数"], codes=["002"],
+          platform="查验平台"),
     error("bind", "login_failure", texts=["该办税人员未与企业建立关联关系"], platform="电子税务局"),
     error("quota", "issuance_failure", patterns=[r"剩余可用额度[:：]?\s*\d+(\.\d+)?元"]),
     error("other_002", "upload_failure", codes=["002"], platform="开票软件"),
@@ -34,7 +35,7 @@ CATALOGUE = ErrorCatalogue([
     ("读UKey报错 0x6983", "pin_locked", "code"),
     ("登录时说该办税人员未与企业建立关联关系，我是法人啊", "bind", "text"),
     ("开票提示剩余可用额度：0.00元", "quota", "pattern"),
-    ("查验平台提示错误代码：002", "daily_limit", "code"),            # short code after a cue, platform decides
+    ("查验平台提示错误代码：002", "daily_limit", "code"),  # short code after a cue; the platform decides
 ])
 def test_pasted_errors_are_recognised(message, key, how):
     match = CATALOGUE.match(message)
