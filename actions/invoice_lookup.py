@@ -13,9 +13,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import latest_entity_values, latest_intent
 from bot.app import container
-from bot.zhtext import validate_invoice_number
 from bot.app.invoices.base import InvoiceSystemUnavailable
 from bot.app.protocols import InvoiceSystem
+from bot.zhtext import validate_invoice_number
 
 #: Failed answers after which the form stops asking and the steps begin.
 MAX_ATTEMPTS = 2
