@@ -31,16 +31,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 from bench import HARD_FILE, HELDOUT_FILE, PROJECT_ROOT, RESULTS_DIR, TRAINING_NLU  # noqa: E402
-from bench import calibrate, machine  # noqa: E402
+from bench import machine  # noqa: E402
 
-PHASES = ("train", "quality", "baselines", "latency", "tf_threads", "profile", "rasa_init", "crossval")
-# Not in a default run (it costs another server start): what the jsonschema optimisation gives.
-OPTIONAL_PHASES = ("whatif",)
-# "profile" runs inside "latency" (it needs the running stack); "rasa_init" and "crossval" are
-# NLU trainings that run together, two at a time, in the "trainings" step.
-# The NLU trainings (cross-validation, rasa-init baseline) come before the extra server starts
-# of tf_threads: when the budget runs short, a thread setting is skipped, not the folds.
-RUNNABLE = ("train", "baselines", "latency", "quality", "whatif", "trainings", "tf_threads")
+PHASES = ("train", "quality", "baselines", "latency", "profile", "rasa_init", "crossval")
+# "profile" runs inside "latency" (it needs the running stack); "rasa_init" (the rasa-init
+# baseline) and "crossval" are NLU trainings that run together, two at a time, in the
+# "trainings" step.
+RUNNABLE = ("train", "baselines", "latency", "quality", "trainings")
+# Phases of earlier versions, and where they went (``--only``/``--skip`` say so).
+RETIRED_PHASES = {
+    "whatif": "plain `rasa run` is now measured side by side in the latency phase",
+    "tf_threads": "a finished experiment: its results are in docs/benchmarks.md",
+}
 
 log = logging.getLogger("bench")
 
@@ -64,7 +66,6 @@ class Options:
     turn_count: int
     turn_seconds: float
     paused_seconds: float  # the 8 conversations that pause between messages (PAUSE_S)
-    tf_workload: Any
     profile_seconds: int
 
 
@@ -83,8 +84,6 @@ class Budget:
 
 
 def options_from(argv: Optional[List[str]]) -> Options:
-    from bench.tf_threads import Workload
-
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="development run: 2 epochs, 2 CV folds, loops of a few seconds")
@@ -92,8 +91,7 @@ def options_from(argv: Optional[List[str]]) -> Options:
                         help="global time budget (default 15, quick 10)")
     parser.add_argument("--model", type=Path, default=None,
                         help="benchmark this model archive instead of training one (no train timing)")
-    parser.add_argument("--only", default="", help=f"comma-separated phases among {','.join(PHASES)} "
-                        f"(and the optional {','.join(OPTIONAL_PHASES)}, which only runs when named)")
+    parser.add_argument("--only", default="", help=f"comma-separated phases among {','.join(PHASES)}")
     parser.add_argument("--skip", default="", help="comma-separated phases to leave out")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--cv-epochs", type=int, default=DEFAULT_CV_EPOCHS,
@@ -106,7 +104,10 @@ def options_from(argv: Optional[List[str]]) -> Options:
     args = parser.parse_args(argv)
     skip = [p for p in args.skip.split(",") if p]
     phases = [p for p in (args.only.split(",") if args.only else PHASES) if p]
-    unknown = (set(phases) | set(skip)) - set(PHASES) - set(OPTIONAL_PHASES)
+    retired = sorted((set(phases) | set(skip)) & set(RETIRED_PHASES))
+    if retired:
+        parser.error("; ".join(f"{name}: {RETIRED_PHASES[name]}" for name in retired))
+    unknown = (set(phases) | set(skip)) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {sorted(unknown)}")
     phases = [p for p in phases if p not in skip]
@@ -116,14 +117,12 @@ def options_from(argv: Optional[List[str]]) -> Options:
             quick=True, budget_s=60 * (args.budget_minutes or 10), epochs=2, cv_folds=2,
             cv_epochs=2, baseline_epochs=2,
             parse_requests=60, parse_seconds=3, turn_count=80, turn_seconds=4, paused_seconds=6,
-            tf_workload=Workload(parse_requests=30, parse_seconds=2, turns=40, turn_seconds=3),
             profile_seconds=5, **common,
         )
     return Options(
         quick=False, budget_s=60 * (args.budget_minutes or 15), epochs=None, cv_folds=5,
         cv_epochs=args.cv_epochs or None, baseline_epochs=args.baseline_epochs or None,
         parse_requests=1000, parse_seconds=8, turn_count=3000, turn_seconds=12, paused_seconds=30,
-        tf_workload=Workload(parse_requests=300, parse_seconds=4, turns=600, turn_seconds=8),
         profile_seconds=10, **common,
     )
 
@@ -138,11 +137,11 @@ DEFAULT_BASELINE_EPOCHS = 20  # Rasa's default pipeline: 100
 # are the stricter test.
 PAUSE_S = (1.0, 3.0)
 
-# Estimated seconds per step on 2 cores (used only to skip what no longer fits).
-ESTIMATES = {"train": 240, "quality": 60, "baselines": 30, "latency": 150, "tf_threads": 150,
-             "trainings": 400, "whatif": 200}
-QUICK_ESTIMATES = {"train": 90, "quality": 40, "baselines": 20, "latency": 80, "tf_threads": 150,
-                   "trainings": 120, "whatif": 120}
+# Estimated seconds per step on 2 cores (used only to skip what no longer fits). "latency"
+# includes the plain `rasa run` stack (PLAIN_ESTIMATES: its start, warm-up and loops).
+ESTIMATES = {"train": 240, "quality": 60, "baselines": 30, "latency": 230, "trainings": 400}
+QUICK_ESTIMATES = {"train": 90, "quality": 40, "baselines": 20, "latency": 120, "trainings": 120}
+PLAIN_ESTIMATES = {False: 80, True: 50}  # by quick
 REPORT_RESERVE_S = 30
 
 
@@ -292,21 +291,29 @@ class Run:
             self._score(dataset, "tfidf_logreg", model.predict(examples))
 
     def phase_latency(self) -> None:
+        """Our servers as ``make run`` starts them, and plain ``python -m rasa run`` with the same
+        model next to them (``_start_plain``). Both stay up; each turn loop runs in halves in the
+        order ours, plain, plain, ours (``latency.ABBA``), so a change in the machine's load
+        during the phase hits both alike. Parse loops, paused users, the profile and the
+        quality predictions run on ours only (``/model/parse`` runs the same code in both)."""
+        from contextlib import ExitStack
+
         from bench import latency, memory, profiling
+        from bench.stats import side_by_side
 
         heldout, _, _ = self.data()
         texts = [e.text for e in heldout]
         o = self.options
-        stack = latency.Stack(var_dir=self.workdir / "var-latency", model=self._require_model(),
-                                   name="bench")
-        stack.start()
-        try:
+        with ExitStack() as running:
+            stack = running.enter_context(latency.warmed_stack(
+                self.workdir / "var-latency", self._require_model(), "bench", texts))
             self.results["startup"] = dict(stack.startup_s)
-            latency.warm_up(stack.rasa_url, texts)
             if "quality" in o.phases:
                 started = time.monotonic()
                 self._quality_via_server(stack.rasa_url)
                 self.results["run"]["phases"]["quality (inside latency)"] = time.monotonic() - started
+            plain, plain_results = self._start_plain(running, texts)
+
             results: Dict[str, Any] = {"settings": (
                 f"/model/parse up to {o.parse_requests} requests or {o.parse_seconds:.0f} s; turns up to "
                 f"{o.turn_count} or {o.turn_seconds:.0f} s per concurrency level"), "turns": {}}
@@ -316,35 +323,64 @@ class Run:
                                                       o.parse_requests * concurrency, o.parse_seconds))
                 results[key] = _summary(load)
                 errors += load.error_samples
+            plain_errors: List[str] = []
+            servers = {"ours": stack, "plain": plain}
             for concurrency in (1, 8, 32):
-                load = latency.run(latency.conversation_load(stack.rasa_url, concurrency,
-                                                             o.turn_count, o.turn_seconds))
-                results["turns"][str(concurrency)] = _summary(load)
-                errors += load.error_samples
+                halves: Dict[str, list] = {"ours": [], "plain": []}
+                for who in latency.ABBA:  # ours, plain, plain, ours: the same loop in halves
+                    if servers[who] is not None:
+                        halves[who].append(latency.run(latency.conversation_load(
+                            servers[who].rasa_url, concurrency, max(1, o.turn_count // 2), o.turn_seconds / 2)))
+                for who, turns, samples in (("ours", results["turns"], errors),
+                                            ("plain", plain_results.get("turns"), plain_errors)):
+                    if halves[who]:
+                        load = latency.LoadResult.combined(halves[who])
+                        turns[str(concurrency)] = _summary(load)
+                        samples += load.error_samples
             # People read a reply and then click or type: the same 8 conversations with a pause.
             load = latency.run(latency.conversation_load(stack.rasa_url, 8, o.turn_count, o.paused_seconds,
                                                          pause_s=PAUSE_S))
             results["turns_paused"] = {"8": _summary(load), "pause_s": list(PAUSE_S)}
             errors += load.error_samples
             results["error_samples"] = errors[:10]
+            if plain is not None:
+                plain_results["error_samples"] = plain_errors[:10]
+                results["vs_plain"] = side_by_side(results["turns"], plain_results["turns"])
+            results["plain_rasa"] = plain_results
             self.results["latency"] = results
-
-            # The default-thread row of the TF comparison: the same stack, same workload.
-            if "tf_threads" in o.phases:
-                from bench.tf_threads import measure_running
-
-                self.results["tf_threads"] = [{"setting": "default", **measure_running(stack, texts, o.tf_workload)}]
 
             if "profile" in o.phases and profiling.py_spy():
                 self._profile(stack)
             elif "profile" in o.phases:
                 self.results["run"]["skipped"].append("profile: py-spy is not installed (pip install py-spy)")
 
-            pids = stack.pids()
+            # VmHWM: each process's peak over every load run above.
             self.results["memory"] = {name: (memory.memory_of(pid).as_dict() if memory.memory_of(pid) else None)
-                                      for name, pid in pids.items()}
-        finally:
-            stack.stop()
+                                      for name, pid in stack.pids().items()}
+            if plain is not None:
+                rasa = memory.memory_of(plain.pids()["rasa"])
+                plain_results["memory"] = {"rasa": rasa.as_dict() if rasa else None}
+            self.results["whatif"] = [latency.whatif_entry(plain_results)]
+
+    def _start_plain(self, running, texts: List[str]):
+        """Plain ``python -m rasa run`` with the same model (and its own action server), started
+        and warmed inside ``running``; (stack, results) — the stack is None when it did not fit
+        in the budget or failed to start, and the results say why."""
+        from bench import latency
+
+        results: Dict[str, Any] = {"name": latency.PLAIN_RASA, "change": latency.PLAIN_RASA_CHANGE}
+        needed = PLAIN_ESTIMATES[self.options.quick]
+        if self.budget.remaining() - REPORT_RESERVE_S < needed:
+            reason = f"{self.budget.remaining():.0f} s left of the budget, ~{needed} s needed"
+            self.results["run"]["skipped"].append(f"latency, plain `rasa run` side by side: {reason}")
+            return None, {**results, "error": f"not run: {reason}"}
+        try:
+            plain = running.enter_context(latency.warmed_stack(
+                self.workdir / "var-plain", self._require_model(), "bench-plain", texts, plain_rasa=True))
+        except Exception as error:  # noqa: BLE001 - our own figures still count
+            self.note(f"plain `rasa run` did not start: {type(error).__name__}: {error}")
+            return None, {**results, "error": f"{type(error).__name__}: {error}"}
+        return plain, {**results, "startup_s": dict(plain.startup_s), "turns": {}}
 
     def _profile(self, stack) -> None:
         """py-spy on the Rasa server and the action server during an extra (unmeasured)
@@ -373,64 +409,6 @@ class Run:
             profile[name] = {**profiling.summarise(profiling.parse_collapsed(output.read_text(encoding="utf-8"))),
                              "raw": output.name}
         self.results["profile"] = profile
-        self._schema_cost()
-
-    def _schema_cost(self) -> None:
-        """Time Rasa's per-action jsonschema validation (bench/schema_cost.py, in a child)."""
-        from bench.procs import child_env
-
-        result = subprocess.run([sys.executable, "-m", "bench.schema_cost"], cwd=PROJECT_ROOT,
-                                env=child_env(), capture_output=True, text=True, timeout=180)
-        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-        if result.returncode != 0 or not lines:
-            self.note(f"bench.schema_cost failed: {result.stderr.strip()[-300:]}")
-            return
-        self.results["schema_cost"] = json.loads(lines[-1])
-
-    def phase_whatif(self) -> None:
-        """Full turns at 1, 8 and 32 conversations on a fresh stack per variant
-        (bench/latency.py:WHATIF_VARIANTS), same loops as the latency phase, to see what a
-        runtime change gives before (or after) making it."""
-        from bench import latency, memory
-
-        heldout, _, _ = self.data()
-        o = self.options
-        variants = self.results.setdefault("whatif", [])
-        for variant in latency.WHATIF_VARIANTS:
-            if self.budget.remaining() - REPORT_RESERVE_S < 100:
-                self.results["run"]["skipped"].append(f"whatif {variant.name}: time budget")
-                continue
-            try:
-                with latency.warmed_stack(self.workdir / f"var-whatif-{variant.name}", self._require_model(),
-                                          f"bench-whatif-{variant.name}", [e.text for e in heldout],
-                                          env=variant.env, plain_rasa=variant.plain_rasa) as stack:
-                    turns = {str(c): _summary(latency.run(latency.conversation_load(
-                        stack.rasa_url, c, o.turn_count, o.turn_seconds))) for c in (1, 8, 32)}
-                    rasa_pid = stack.pids().get("rasa")
-                    variants.append({"name": variant.name, "change": variant.change, "turns": turns,
-                                     "rasa_peak_rss": memory.peak_with_children(rasa_pid) if rasa_pid else None})
-            except Exception as error:  # noqa: BLE001 - one variant failing keeps the others
-                variants.append({"name": variant.name, "change": variant.change,
-                                 "error": f"{type(error).__name__}: {error}"})
-
-    def phase_tf_threads(self) -> None:
-        from bench.tf_threads import SETTINGS, measure_setting
-
-        heldout, _, _ = self.data()
-        texts = [e.text for e in heldout]
-        runs = self.results.setdefault("tf_threads", [])
-        done = {r["setting"] for r in runs}
-        for setting in SETTINGS:
-            if setting.name in done:
-                continue
-            if self.budget.remaining() - REPORT_RESERVE_S < 100:  # a cold start alone is ~60 s
-                self.results["run"]["skipped"].append(f"tf_threads {setting.name}: time budget")
-                continue
-            try:
-                runs.append(measure_setting(setting, self._require_model(), self.workdir / f"var-tf-{len(runs)}",
-                                            texts, self.options.tf_workload))
-            except Exception as error:  # noqa: BLE001 - one setting failing keeps the others
-                runs.append({"setting": setting.name, "error": f"{type(error).__name__}: {error}"})
 
     def phase_trainings(self) -> None:
         """The rasa-init baselines and the cross-validation folds: NLU trainings, ``slots`` at a
@@ -575,11 +553,11 @@ class Run:
         _clear_outputs(self.options.out)
         for variable in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
             if os.environ.pop(variable, None) is not None:
-                self.note(f"{variable} was set in the environment and removed (tf_threads sets it per run)")
+                self.note(f"{variable} was set in the environment and removed (the servers run with "
+                          "TensorFlow's default threads; the trainings set it per job)")
         if self.options.model is not None:
             self.results["run"]["model_source"] = "given with --model"
         self.results["machine"] = machine.describe()
-        self.results["calibration"] = {"start": calibrate.measure()}
         if self.options.model is not None and "train" in self.options.phases:
             self.options.phases.remove("train")
             self.results["run"]["skipped"].append("train: --model given, `rasa train` not timed")
@@ -592,7 +570,6 @@ class Run:
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)  # models, caches, var dirs: GBs
         self.compare()
-        self.results["calibration"]["end"] = calibrate.measure()
         self.results["machine"]["load_average_at_end"] = machine.load_average()
         self.results["run"]["wall_s"] = self.budget.elapsed()
         images = report.make_plots(self.results, self.options.out)

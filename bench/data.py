@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Any, Dict, Iterable, List, Tuple, Union
 
 import yaml
 
@@ -22,12 +22,20 @@ def _yaml_files(path: Path) -> List[Path]:
     return [path]
 
 
-def _examples_of_block(block: str) -> List[str]:
+def _examples_of_block(block: Union[str, List[Any]]) -> List[str]:
+    """The texts of an ``examples`` value: Rasa's ``|`` block of ``- text`` lines, or the list
+    form whose items are ``{text: ..., metadata: ...}`` (strings are taken as they are)."""
     texts = []
-    for line in block.splitlines():
-        line = line.strip()
-        if line.startswith("- "):
-            texts.append(line[2:].strip())
+    if isinstance(block, str):
+        for line in block.splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                texts.append(line[2:].strip())
+    else:
+        for item in block or []:
+            text = item.get("text") if isinstance(item, dict) else item
+            if isinstance(text, str):
+                texts.append(text.strip())
     return [t for t in texts if t]
 
 

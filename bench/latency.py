@@ -1,9 +1,11 @@
 """Latency and throughput of the real servers on 127.0.0.1.
 
 The servers are the ones ``make run`` starts (``bot.launcher.stack.Stack``: action server +
-Rasa server with the SQLite tracker store, its own var directory). The load generator is an
-aiohttp client in the bench process, on the same two cores: it costs well under a millisecond
-per request, but it is not free, and the report says so.
+Rasa server with the SQLite tracker store, its own var directory), and next to them the same
+model under plain ``python -m rasa run`` (``Stack(plain_rasa=True)``), measured with the same
+loops: the speed target is the ratio of the two. The load generator is an aiohttp client in
+the bench process, on the same two cores: it costs well under a millisecond per request, but
+it is not free, and the report says so.
 
 Every loop is bounded twice: by a number of requests and by seconds. Whatever comes first ends
 it; requests in flight are awaited, nothing new starts.
@@ -18,7 +20,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import aiohttp
 
@@ -46,31 +48,23 @@ LOGIN_SCRIPT = (
 )
 SCRIPTS = (INVOICE_SCRIPT, LOGIN_SCRIPT)
 
-@dataclass(frozen=True)
-class WhatIfVariant:
-    """A runtime change the optional ``whatif`` phase measures on a stack of its own."""
-
-    name: str
-    change: str
-    env: Dict[str, str] = field(default_factory=dict)
-    plain_rasa: bool = False
-
-
-WHATIF_VARIANTS = (
-    WhatIfVariant("plain-rasa", "the Rasa server as plain `python -m rasa run` (without "
-                  "bot/rasa_plugins/server.py's cached response validator)", plain_rasa=True),
-    # Rasa refuses several workers with the in-memory lock store; Redis must run on 127.0.0.1.
-    WhatIfVariant("two-workers", "`SANIC_WORKERS=2` with the Redis lock store (127.0.0.1:6379) "
-                  "for both servers", env={"SANIC_WORKERS": "2", "LOCK_STORE_TYPE": "redis",
-                                           "LOCK_STORE_HOST": "127.0.0.1"}),
-)
+# The Rasa server the latency phase measures next to ours: the same model, started as plain
+# `python -m rasa run` (Stack(plain_rasa=True)). Its name is the key of its entry in
+# results.json's "whatif" list (kept for readers of earlier results).
+PLAIN_RASA = "plain-rasa"
+PLAIN_RASA_CHANGE = ("the Rasa server as plain `python -m rasa run` (without "
+                     "bot/rasa_plugins/server.py's cached response validator)")
+# Each turn loop runs in two halves per server, in this order: a load on the machine that grows
+# or shrinks steadily during the four halves weighs the same on both servers.
+ABBA = ("ours", "plain", "plain", "ours")
 
 
 @contextmanager
 def warmed_stack(var_dir: Path, model: Path, name: str, texts: Sequence[str],
-                 env: Optional[Dict[str, str]] = None, plain_rasa: bool = False) -> Iterator[Stack]:
-    """A fresh :class:`Stack`, started and warmed up (:func:`warm_up`); stopped on exit."""
-    stack = Stack(var_dir=var_dir, model=model, name=name, env=env or {}, plain_rasa=plain_rasa)
+                 plain_rasa: bool = False) -> Iterator[Stack]:
+    """A fresh :class:`Stack`, started and warmed up (:func:`warm_up`); stopped on exit, also
+    when the start or the warm-up fails."""
+    stack = Stack(var_dir=var_dir, model=model, name=name, plain_rasa=plain_rasa)
     try:
         stack.start()
         warm_up(stack.rasa_url, texts)
@@ -98,6 +92,18 @@ class LoadResult:
         self.errors += 1
         if len(self.error_samples) < 5:
             self.error_samples.append(what)
+
+    @classmethod
+    def combined(cls, loads: Sequence["LoadResult"]) -> "LoadResult":
+        """Several loops of the same load as one: every latency, every error, the summed wall
+        time (so the rate is turns per second of measuring)."""
+        result = cls()
+        for load in loads:
+            result.latencies.extend(load.latencies)
+            result.errors += load.errors
+            result.error_samples.extend(load.error_samples[:max(0, 5 - len(result.error_samples))])
+            result.elapsed_s += load.elapsed_s
+        return result
 
 
 class _Budget:
@@ -200,3 +206,13 @@ def warm_up(rasa_url: str, texts: Sequence[str]) -> None:
     load, SQLite schema, TensorFlow's first calls) is not measured as latency."""
     run(conversation_load(rasa_url, 1, sum(len(s) for s in SCRIPTS), 120))
     run(parse_load(rasa_url, texts, 1, 20, 30))
+
+
+def whatif_entry(plain: Dict[str, Any]) -> Dict[str, Any]:
+    """results.json's ``whatif`` entry for plain ``rasa run``, as earlier versions wrote it
+    (``name``, ``change``, ``turns`` and ``rasa_peak_rss``, or ``error``) plus the new keys of
+    ``latency.plain_rasa`` (``startup_s``, ``memory``, ``error_samples``)."""
+    entry = dict(plain)
+    if "error" not in entry:
+        entry["rasa_peak_rss"] = ((entry.get("memory") or {}).get("rasa") or {}).get("peak")
+    return entry

@@ -63,17 +63,6 @@ def memory_of(pid: int, proc: Path = PROC) -> Optional[Memory]:
     return Memory(pid, fields.get("VmRSS", 0), fields.get("VmHWM", 0), children_of(pid, proc))
 
 
-def peak_with_children(pid: int, proc: Path = PROC) -> Optional[int]:
-    """Peak RSS of ``pid`` plus that of its direct children (e.g. Sanic's worker processes),
-    or None when the process is gone. Peaks of different processes need not coincide, so
-    this is an upper bound of the group's peak."""
-    own = memory_of(pid, proc)
-    if own is None:
-        return None
-    children = (memory_of(child, proc) for child in own.children)
-    return own.peak + sum(child.peak for child in children if child)
-
-
 def gib(value: float) -> float:
     """Bytes in GiB."""
     return value / 2**30

@@ -14,17 +14,17 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 # Inclusive categories: a sample counts for a category when any frame of its stack matches.
 # py-spy writes frames as "function (path/to/file.py:line)".
 CATEGORIES: Tuple[Tuple[str, str], ...] = (
-    ("TensorFlow (DIET, TED)", r"tensorflow"),
-    ("policy prediction (rules, memoisation, TED)", r"\b(predict_action_probabilities|_predict_next_action|predict_next_action|_predict_next_action_with_probabilities)\b"),
+    ("TensorFlow (DIET)", r"tensorflow"),
+    ("policy prediction (rules, memoisation)", r"\b(predict_action_probabilities|_predict_next_action|predict_next_action|_predict_next_action_with_probabilities)\b"),
     ("NLU (parse_message)", r"\bparse_message\b"),
-    ("tracker featurisation / state building", r"\b(featurize_trackers|create_state_features|past_states|prediction_states|_get_states_from_tracker|training_states_and_labels)\b"),
+    # RulePolicy and MemoizationPolicy rebuild the conversation's states for every prediction.
+    ("tracker state building", r"\b(_?prediction_states|past_states(_for_hashing)?)\b"),
     ("tracker store: retrieve (SQL + events → tracker)", r"\bretrieve(_full_tracker)?\b \(rasa/core/tracker_store"),
     ("tracker store: save", r"\bsave \(rasa/core/tracker_store"),
     ("SQLAlchemy / SQLite", r"sqlalchemy|sqlite3"),

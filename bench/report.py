@@ -47,25 +47,28 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> List[str]:
     return lines
 
 
-def reference_ms(results: Dict[str, Any]) -> Optional[float]:
-    """The reference workload's duration in this run (mean of the start and end medians)."""
-    calibration = results.get("calibration") or {}
-    values = [calibration[k]["median_ms"] for k in ("start", "end") if calibration.get(k)]
-    return sum(values) / len(values) if values else None
-
-
-def ratio(value: Optional[float], reference: Optional[float]) -> str:
-    """A duration in units of the reference workload."""
-    if value is None or not reference:
+def times(value: Optional[float]) -> str:
+    """A ratio such as ours ÷ plain ``rasa run`` ("2.41×"), or an en dash."""
+    if value is None:
         return "–"
-    return f"{value / reference:.3f}"
+    return f"{value:.2f}×"
 
 
-def rate_ratio(per_second: Optional[float], reference: Optional[float]) -> str:
-    """A rate per reference-workload duration."""
-    if per_second is None or not reference:
+def gb(value: Optional[float]) -> str:
+    """Bytes as decimal GB with GiB in brackets, or an en dash."""
+    if value is None:
         return "–"
-    return f"{per_second * reference / 1000:.2f}"
+    return f"{value / 1e9:.2f} GB ({value / 2**30:.2f} GiB)"
+
+
+def _levels(turns: Dict[str, Any]) -> List[str]:
+    """Concurrency levels in numeric order."""
+    return sorted(turns, key=int)
+
+
+def plain_rasa(results: Dict[str, Any]) -> Dict[str, Any]:
+    """The plain ``rasa run`` figures of the latency phase ({} when not measured)."""
+    return (results.get("latency") or {}).get("plain_rasa") or {}
 
 
 def title(model: str) -> str:
@@ -93,14 +96,21 @@ def headline(results: Dict[str, Any]) -> List[str]:
         )
         lines.append("")
     turns = (results.get("latency") or {}).get("turns") or {}
-    reference = reference_ms(results)
+    versus = (results.get("latency") or {}).get("vs_plain") or {}
     if turns:
-        lines += table(
-            ["full REST turn", "p50 ms", "p95 ms", "p99 ms", "turns/s", "p99 ÷ reference"],
-            [(f"{c} concurrent", ms(s["p50_ms"]), ms(s["p95_ms"]), ms(s["p99_ms"]),
-              fmt(s["per_second"], 1), ratio(s["p99_ms"], reference))
-             for c, s in sorted(turns.items(), key=lambda kv: int(kv[0])) if s],
-        )
+        lines.append("Full REST turns, ours next to plain `python -m rasa run` with the same model in "
+                     "the same run (the speed target is the ratio):" if versus else
+                     "Full REST turns (plain `rasa run` not measured in this run):")
+        lines.append("")
+        rows = []
+        for level in _levels(turns):
+            s, v = turns[level], versus.get(level) or {}
+            if s:
+                rows.append((f"{level} concurrent", ms(s["p50_ms"]), ms(s["p95_ms"]), ms(s["p99_ms"]),
+                             ms(v.get("p99_ms_plain")), fmt(s["per_second"], 1),
+                             fmt(v.get("per_second_plain"), 1), times(v.get("throughput_ratio"))))
+        lines += table(["full REST turn", "p50 ms", "p95 ms", "p99 ms", "p99 ms plain", "turns/s",
+                        "turns/s plain", "turns/s ours ÷ plain"], rows)
         lines.append("")
     return lines
 
@@ -120,8 +130,10 @@ def misses_section(results: Dict[str, Any]) -> List[str]:
         elif row.name.startswith("p99 of a full REST turn"):
             lines += _turn_limits(results)
         elif row.name.startswith("Rasa server peak RSS"):
-            lines.append("- The Rasa server holds TensorFlow and the DIET model; the profile and "
-                         "the TensorFlow thread table show what each costs.")
+            plain_peak = ((plain_rasa(results).get("memory") or {}).get("rasa") or {}).get("peak")
+            lines.append("- The Rasa server holds TensorFlow and the DIET model"
+                         + (f"; plain `rasa run` with the same model peaked at {gb(plain_peak)}"
+                            if plain_peak else "") + ".")
         lines.append("")
     return lines
 
@@ -161,7 +173,7 @@ def _turn_limits(results: Dict[str, Any]) -> List[str]:
             f"waits for the 7 others (queueing); the target needs well over {needed:.0f} turns/s, "
             f"{needed / eight['per_second']:.1f}× what was measured.")
     shares = ((results.get("profile") or {}).get("rasa") or {}).get("categories") or {}
-    cost = results.get("schema_cost")
+    versus = ((results.get("latency") or {}).get("vs_plain") or {}).get("8")
 
     def pct(key: str) -> Optional[str]:
         value = next((v for k, v in shares.items() if k.startswith(key)), None)
@@ -171,27 +183,30 @@ def _turn_limits(results: Dict[str, Any]) -> List[str]:
         parts = [f"{label} {pct(key)}" for key, label in keys if pct(key)]
         return f" ({', '.join(parts)} of the Rasa server's on-CPU samples)" if parts else ""
 
+    if versus:
+        lines.append(
+            f"- Against plain `python -m rasa run` with the same model, in this run: "
+            f"{fmt(versus['per_second'], 1)} turns/s against {fmt(versus['per_second_plain'], 1)} at 8 "
+            f"conversations ({times(versus['throughput_ratio'])}), p99 {ms(versus['p99_ms'])} ms against "
+            f"{ms(versus['p99_ms_plain'])} ms.")
     lines += [
         "- Where the Rasa server's time goes. Already done in the project: the Rasa server runs "
         "through bot/rasa_plugins/server.py (a jsonschema validator built once instead of "
-        "`jsonschema.validate` per custom action"
-        + (f", {cost['validate_ms']:.1f} → {cost['prebuilt_validator_ms']:.1f} ms per call, "
-           f"jsonschema {cost['jsonschema']}, bench/schema_cost.py" if cost else "")
-        + "), the action server builds the knowledge-base "
-        "index before it accepts requests, and TEDPolicy was dropped (rules and memoisation cover "
-        "every dialogue test). What is left:",
+        "`jsonschema.validate` per custom action), the action server builds the knowledge-base "
+        "index before it accepts requests, and TEDPolicy was dropped (docs/benchmarks.md, "
+        "*Finished experiments*). What is left:",
         f"  - NLU and TensorFlow{share(('NLU', 'parse_message'), ('TensorFlow', 'TensorFlow'))}: "
         "DIET on every typed message; button payloads skip it.",
-        f"  - policies{share(('policy prediction', 'prediction'), ('tracker featurisation', 'state building'))}: "
+        f"  - policies{share(('policy prediction', 'prediction'), ('tracker state building', 'state building'))}: "
         "every predicted action rebuilds the conversation's states for RulePolicy and "
         "MemoizationPolicy, and a turn predicts several actions.",
         f"  - the tracker store{share(('tracker store: retrieve', 'retrieve'), ('tracker store: save', 'save'), ('SQLAlchemy', 'SQL'))}: "
         "with SQL every turn loads the conversation's events, rebuilds the tracker, counts the "
         "stored events and saves; a Redis tracker store and short sessions cut it.",
         f"  - custom actions{share(('HTTP to the action server', 'HTTP'), ('jsonschema', 'response validation'))}.",
-        "  - one Sanic worker uses one core; with `LOCK_STORE_TYPE=redis`, `SANIC_WORKERS=2` lets "
-        "the Rasa server use both (shared with the action server and the load generator here), "
-        "at the cost of a second copy of the model in memory.",
+        "  - one Sanic worker uses one core. Two workers with the Redis lock store were measured "
+        "(docs/benchmarks.md, *Finished experiments*): on two cores shared with the action server "
+        "they added little at 8 conversations and doubled the memory.",
     ]
     paused = ((results.get("latency") or {}).get("turns_paused") or {})
     if paused.get("8"):
@@ -211,7 +226,6 @@ def _q(quality: Dict[str, Any], dataset: str, model: str, key: str) -> Optional[
 def run_section(results: Dict[str, Any]) -> List[str]:
     run = results.get("run") or {}
     machine = results.get("machine") or {}
-    calibration = results.get("calibration") or {}
     lines = ["## Run and machine", ""]
     lines.append(f"- started {run.get('started', '–')}, commit `{run.get('commit', '–')}`"
                  f"{' — **quick mode: reduced epochs and loops, figures are not representative**' if run.get('quick') else ''}")
@@ -238,18 +252,11 @@ def run_section(results: Dict[str, Any]) -> List[str]:
              f"{machine.get('load_average_at_start', '–')} → {machine.get('load_average_at_end', '–')}"),
         ])
         lines.append("")
-    reference = reference_ms(results)
-    if reference:
-        start = calibration.get("start") or {}
-        end = calibration.get("end") or {}
-        lines.append(
-            f"Reference workload (bench/calibrate.py: a fixed pure-Python loop plus small numpy "
-            f"matrix products): median {fmt(start.get('median_ms'), 1)} ms at the start, "
-            f"{fmt(end.get('median_ms'), 1)} ms at the end; **{reference:.1f} ms** is the unit of "
-            "every \"÷ reference\" column (a duration divided by it; a rate multiplied by it). "
-            "A start/end difference of more than ~20 % means the machine's load changed during "
-            "the run.")
-        lines.append("")
+    lines.append(
+        "Every speed figure depends on the machine and on what else runs on it (the load average "
+        "above). Ours ÷ plain `rasa run`, both measured in this run with the same model and loops, "
+        "is the figure to compare across runs and machines.")
+    lines.append("")
     return lines
 
 
@@ -308,9 +315,8 @@ def quality_section(results: Dict[str, Any], images: Dict[str, str]) -> List[str
                           + "</summary>", ""] + block + ["", "</details>", ""]
     parse = results.get("project_parse") or {}
     if parse:
-        reference = reference_ms(results)
         lines.append(f"The assistant's predictions came from {parse.get('how', '–')}: " + "; ".join(
-            f"{d}: p50 {ms(s['p50_ms'])} ms ({ratio(s['p50_ms'], reference)} × ref), p99 {ms(s['p99_ms'])} ms per message"
+            f"{d}: p50 {ms(s['p50_ms'])} ms, p99 {ms(s['p99_ms'])} ms per message"
             for d, s in parse.items() if isinstance(s, dict)) + ".")
         lines.append("")
     return lines
@@ -359,6 +365,8 @@ def baselines_section(results: Dict[str, Any]) -> List[str]:
             "occurrences in that intent, weight precision × log(1 + count)); the message goes to "
             "the intent with the largest sum of matched weights, to out_of_scope when nothing "
             f"matches. Top keywords — {sample}.")
+    if len(lines) == 2:
+        return []  # no baseline ran
     lines.append("")
     return lines
 
@@ -379,12 +387,10 @@ def crossval_section(results: Dict[str, Any]) -> List[str]:
     lines.append("")
     per_fold = cv.get("per_fold") or []
     if per_fold:
-        reference = reference_ms(results)
         train_s = {f"fold{i + 1}": t for i, t in enumerate(cv.get("train_s") or [])}
-        lines += table(["fold", "accuracy", "macro-F1", "training s", "training ÷ ref"],
+        lines += table(["fold", "accuracy", "macro-F1", "training s"],
                        [(f.get("fold", i + 1), fmt(f["accuracy"]), fmt(f["macro_f1"]),
-                         fmt(train_s.get(f.get("fold")), 0),
-                         ratio(train_s[f.get("fold")] * 1000 if train_s.get(f.get("fold")) else None, reference))
+                         fmt(train_s.get(f.get("fold")), 0))
                         for i, f in enumerate(per_fold)])
         lines.append("")
         lines.append(
@@ -408,7 +414,6 @@ def speed_section(results: Dict[str, Any], images: Dict[str, str]) -> List[str]:
     latency = results.get("latency") or {}
     if not latency:
         return []
-    reference = reference_ms(results)
     lines = ["## Speed (real servers on 127.0.0.1)", ""]
     settings = latency.get("settings") or {}
     if settings:
@@ -417,36 +422,66 @@ def speed_section(results: Dict[str, Any], images: Dict[str, str]) -> List[str]:
             f"lock store, one Sanic worker). Loops: {settings}. The load generator (aiohttp) runs on "
             "the same cores.")
         lines.append("")
+
+    def row(label: str, s: Dict[str, Any]) -> tuple:
+        return (label, s["count"], ms(s["p50_ms"]), ms(s["p95_ms"]), ms(s["p99_ms"]),
+                fmt(s["per_second"], 1), s["errors"])
+
     rows = []
     for key, label in (("parse_1", "/model/parse, 1 client"), ("parse_8", "/model/parse, 8 clients")):
-        s = latency.get(key)
-        if s:
-            rows.append((label, s["count"], ms(s["p50_ms"]), ms(s["p95_ms"]), ms(s["p99_ms"]),
-                         fmt(s["per_second"], 1), ratio(s["p50_ms"], reference),
-                         ratio(s["p99_ms"], reference), rate_ratio(s["per_second"], reference), s["errors"]))
-    for concurrency, s in sorted((latency.get("turns") or {}).items(), key=lambda kv: int(kv[0])):
-        if s:
-            rows.append((f"full turn, {concurrency} conversations", s["count"], ms(s["p50_ms"]),
-                         ms(s["p95_ms"]), ms(s["p99_ms"]), fmt(s["per_second"], 1),
-                         ratio(s["p50_ms"], reference), ratio(s["p99_ms"], reference),
-                         rate_ratio(s["per_second"], reference), s["errors"]))
+        if latency.get(key):
+            rows.append(row(label, latency[key]))
+    turns = latency.get("turns") or {}
+    for level in _levels(turns):
+        if turns[level]:
+            rows.append(row(f"full turn, {level} conversations", turns[level]))
     paused = latency.get("turns_paused") or {}
     if paused.get("8"):
-        s = paused["8"]
         low, high = paused.get("pause_s") or ("?", "?")
-        rows.append((f"full turn, 8 conversations pausing {low:g}–{high:g} s", s["count"], ms(s["p50_ms"]),
-                     ms(s["p95_ms"]), ms(s["p99_ms"]), fmt(s["per_second"], 1),
-                     ratio(s["p50_ms"], reference), ratio(s["p99_ms"], reference),
-                     rate_ratio(s["per_second"], reference), s["errors"]))
-    lines += table(["what", "n", "p50 ms", "p95 ms", "p99 ms", "per s", "p50 ÷ ref", "p99 ÷ ref",
-                    "per s × ref", "errors"], rows)
+        rows.append(row(f"full turn, 8 conversations pausing {low:g}–{high:g} s", paused["8"]))
+    lines += table(["what", "n", "p50 ms", "p95 ms", "p99 ms", "per s", "errors"], rows)
     lines.append("")
     if latency.get("error_samples"):
         lines.append("Error samples: " + "; ".join(latency["error_samples"]))
         lines.append("")
     if "latency" in images:
         lines += [f"![latency percentiles]({images['latency']})", ""]
+    lines += plain_section(results, images)
     lines += limits_paragraph(results)
+    return lines
+
+
+def plain_section(results: Dict[str, Any], images: Dict[str, str]) -> List[str]:
+    """Ours next to plain ``python -m rasa run``: same model, same scripts, same levels."""
+    plain = plain_rasa(results)
+    if not plain:
+        return []
+    lines = ["### Side by side with plain `rasa run`", ""]
+    lines.append(
+        f"A second stack in the same phase: {plain.get('change', 'plain `python -m rasa run`')}, the "
+        "same model and its own action server, measured with the same scripts at the same "
+        "concurrency levels. Each level's loop runs in halves in the order ours, plain, plain, ours, "
+        "so a load on the machine that changes steadily during the phase weighs the same on both.")
+    lines.append("")
+    if plain.get("error"):
+        return lines + [f"- not measured: {plain['error']}", ""]
+    versus = (results.get("latency") or {}).get("vs_plain") or {}
+    plain_turns = plain.get("turns") or {}
+    rows = []
+    for level in _levels(versus):
+        v = versus[level]
+        rows.append((f"{level} conversation(s)", ms(v["p50_ms"]), ms(v["p50_ms_plain"]), ms(v["p99_ms"]),
+                     ms(v["p99_ms_plain"]), times(v["p99_ratio"]), fmt(v["per_second"], 1),
+                     fmt(v["per_second_plain"], 1), times(v["throughput_ratio"]),
+                     (plain_turns.get(level) or {}).get("errors", "–")))
+    lines += table(["full turn", "p50 ms ours", "p50 ms plain", "p99 ms ours", "p99 ms plain",
+                    "p99 ours ÷ plain", "turns/s ours", "turns/s plain", "turns/s ours ÷ plain",
+                    "errors plain"], rows)
+    lines.append("")
+    if plain.get("error_samples"):
+        lines += ["Error samples (plain): " + "; ".join(plain["error_samples"]), ""]
+    if "vs_plain" in images:
+        lines += [f"![ours and plain rasa run]({images['vs_plain']})", ""]
     return lines
 
 
@@ -488,14 +523,6 @@ def limits_paragraph(results: Dict[str, Any]) -> List[str]:
             f"{sampled['samples'] / (100 * (profile.get('seconds') or 1)):.0%} of one core busy); share of "
             "samples whose stack is inside: "
             + "; ".join(f"{k} {v:.0%}" for k, v in sorted(categories.items(), key=lambda kv: -kv[1])) + ".")
-    cost = results.get("schema_cost")
-    if cost:
-        lines.append(
-            f"- Rasa checks each action-server response with `jsonschema.validate` (jsonschema "
-            f"{cost['jsonschema']}): {cost['validate_ms']:.1f} ms per call on a typical response of this "
-            f"project, against {cost['prebuilt_validator_ms']:.1f} ms with a validator built once "
-            "(bench/schema_cost.py) — the difference is the schema being re-checked against its "
-            "metaschema on every call.")
     for name, label in (("rasa", "Rasa server"), ("actions", "action server")):
         sampled = profile.get(name) or {}
         if sampled.get("top_self"):
@@ -506,90 +533,35 @@ def limits_paragraph(results: Dict[str, Any]) -> List[str]:
     return lines
 
 
-def whatif_section(results: Dict[str, Any]) -> List[str]:
-    """The optional what-if runs next to the measured turns."""
-    variants = results.get("whatif") or []
-    if not variants:
-        return []
-    measured = (results.get("latency") or {}).get("turns") or {}
-    measured_rss = ((results.get("memory") or {}).get("rasa") or {}).get("peak")
-    lines = ["## What if", "",
-             "Optional runs (`--only latency,whatif`), each on a fresh stack, same loops as the "
-             "measured turns; *project* is the latency phase above.", ""]
-    for variant in variants:
-        lines += [f"**{variant['name']}**: {variant['change']}.", ""]
-        if variant.get("error"):
-            lines += [f"- failed: {variant['error']}", ""]
-            continue
-        rows = []
-        for concurrency in ("1", "8", "32"):
-            before, after = measured.get(concurrency), (variant.get("turns") or {}).get(concurrency)
-            if before and after:
-                rows.append((f"{concurrency} conversation(s)", ms(before["p50_ms"]), ms(after["p50_ms"]),
-                             ms(before["p99_ms"]), ms(after["p99_ms"]), fmt(before["per_second"], 1),
-                             fmt(after["per_second"], 1)))
-        lines += table(["full turn", "p50 ms project", "p50 ms what-if", "p99 ms project",
-                        "p99 ms what-if", "turns/s project", "turns/s what-if"], rows)
-        if variant.get("rasa_peak_rss") and measured_rss:
-            lines += ["", f"Rasa server peak RSS with its worker processes: "
-                          f"{variant['rasa_peak_rss'] / 1e9:.2f} GB (project: {measured_rss / 1e9:.2f} GB)."]
-        lines.append("")
-    return lines
-
-
 def resources_section(results: Dict[str, Any]) -> List[str]:
     memory = results.get("memory") or {}
     startup = results.get("startup") or {}
     training = results.get("training") or {}
-    reference = reference_ms(results)
+    plain = plain_rasa(results)
+    plain_peak = ((plain.get("memory") or {}).get("rasa") or {}).get("peak")
+    plain_start = (plain.get("startup_s") or {}).get("rasa")
     lines = ["## Memory, start-up, training", ""]
     rows = []
     for name, label in (("rasa", "Rasa server"), ("actions", "action server")):
         m = memory.get(name)
         if m:
-            rows.append((f"{label} RSS peak (VmHWM) / now", f"{m['peak'] / 2**30:.2f} / {m['rss'] / 2**30:.2f} GiB", "–"))
+            rows.append((f"{label} RSS peak (VmHWM) / now", f"{m['peak'] / 2**30:.2f} / {m['rss'] / 2**30:.2f} GiB",
+                         f"{plain_peak / 2**30:.2f} GiB peak" if name == "rasa" and plain_peak else "–"))
     if startup.get("rasa") is not None:
         rows.append(("Rasa server cold start (exec → HTTP ready)", f"{startup['rasa']:.1f} s",
-                     ratio(startup["rasa"] * 1000, reference)))
+                     f"{plain_start:.1f} s" if plain_start is not None else "–"))
     if startup.get("actions") is not None:
-        rows.append(("action server start", f"{startup['actions']:.1f} s", ratio(startup["actions"] * 1000, reference)))
+        rows.append(("action server start", f"{startup['actions']:.1f} s", "–"))
     full = training.get("project_full")
     if full:
         rows.append(("`rasa train` (full model, fresh cache) wall time", f"{full['wall_s']:.0f} s"
-                     + ("" if full.get("returncode") == 0 else " (failed)"), ratio(full["wall_s"] * 1000, reference)))
+                     + ("" if full.get("returncode") == 0 else " (failed)"), "–"))
         rows.append(("`rasa train` peak RSS", f"{full['peak_rss_bytes'] / 2**30:.2f} GiB", "–"))
     slots = training.get("parallel_slots")
-    for name, times in sorted((training.get("worker_s") or {}).items()):
+    for name, seconds in sorted((training.get("worker_s") or {}).items()):
         rows.append((f"NLU training `{name}`" + (f" ({slots} at a time, 1 TF thread each)" if slots and slots > 1 else ""),
-                     f"{times['train_s']:.0f} s", ratio(times["train_s"] * 1000, reference)))
-    lines += table(["what", "measured", "÷ reference"], rows)
-    lines.append("")
-    return lines
-
-
-def tf_threads_section(results: Dict[str, Any]) -> List[str]:
-    runs = results.get("tf_threads") or []
-    if not runs:
-        return []
-    reference = reference_ms(results)
-    lines = ["## TensorFlow thread settings", ""]
-    lines.append(
-        "`TF_INTRA_OP_PARALLELISM_THREADS` / `TF_INTER_OP_PARALLELISM_THREADS`, a fresh Rasa "
-        "server per setting, the same short workload each.")
-    lines.append("")
-    rows = []
-    for run in runs:
-        if run.get("error"):
-            rows.append((run["setting"], "error: " + run["error"], "", "", "", "", "", "", ""))
-            continue
-        p1, p8, t8 = run.get("parse_1") or {}, run.get("parse_8") or {}, run.get("turns_8") or {}
-        rows.append((run["setting"], fmt(run.get("cold_start_s"), 1), ms(p1.get("p50_ms")),
-                     fmt(p8.get("per_second"), 1), ms(t8.get("p50_ms")), ms(t8.get("p99_ms")),
-                     fmt(t8.get("per_second"), 1), ratio(t8.get("p99_ms"), reference),
-                     rate_ratio(t8.get("per_second"), reference)))
-    lines += table(["intra/inter", "cold start s", "parse p50 ms (1 client)", "parse/s (8)",
-                    "turn p50 ms (8)", "turn p99 ms (8)", "turns/s (8)", "turn p99 ÷ ref",
-                    "turns/s × ref"], rows)
+                     f"{seconds['train_s']:.0f} s", "–"))
+    lines += table(["what", "measured", "plain `rasa run`, same model"], rows)
     lines.append("")
     return lines
 
@@ -603,8 +575,7 @@ def render_markdown(results: Dict[str, Any], images: Optional[Dict[str, str]] = 
     for section in (headline(results), misses_section(results), run_section(results),
                     quality_section(results, images),
                     baselines_section(results), crossval_section(results),
-                    speed_section(results, images), whatif_section(results), resources_section(results),
-                    tf_threads_section(results)):
+                    speed_section(results, images), resources_section(results)):
         lines += section
     skipped = (results.get("run") or {}).get("skipped") or []
     if skipped:
@@ -689,6 +660,31 @@ def make_plots(results: Dict[str, Any], outdir: Path) -> Dict[str, str]:
         figure.savefig(outdir / "latency.png", dpi=90)
         plt.close(figure)
         images["latency"] = "latency.png"
+
+    versus = latency.get("vs_plain") or {}
+    if versus:
+        levels = _levels(versus)
+        positions = range(len(levels))
+        figure, (rate_axis, p99_axis) = plt.subplots(1, 2, figsize=(9, 3.6))
+        for axis, (key, label) in ((rate_axis, ("per_second", "turns/s")), (p99_axis, ("p99_ms", "p99 ms"))):
+            for offset, (suffix, who) in enumerate((("", "ours"), ("_plain", "plain rasa run"))):
+                bars = axis.bar([i + offset * 0.4 for i in positions],
+                                [versus[level][key + suffix] for level in levels], 0.4, label=who)
+                axis.bar_label(bars, fmt="%.0f" if key == "p99_ms" else "%.1f", fontsize=7)
+            axis.set_xticks([i + 0.2 for i in positions])
+            axis.set_xticklabels([f"{level} conv." for level in levels], fontsize=8)
+            axis.set_ylabel(label)
+        p99_axis.set_yscale("log")
+        p99_axis.set_ylabel("p99 ms (log scale)")
+        p99_axis.axhline(P99_TURN_MS_AT_8, color="red", linestyle="--", linewidth=1,
+                         label=f"target p99 ≤ {P99_TURN_MS_AT_8:.0f} ms (8 conv.)")
+        rate_axis.legend(fontsize=8)
+        p99_axis.legend(fontsize=8)
+        figure.suptitle("Full REST turns: ours and plain `rasa run`, same model, same run", fontsize=10)
+        figure.tight_layout()
+        figure.savefig(outdir / "vs_plain.png", dpi=90)
+        plt.close(figure)
+        images["vs_plain"] = "vs_plain.png"
     return images
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Dict, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -74,3 +74,33 @@ def summarize(latencies_s: Sequence[float], elapsed_s: float, errors: int = 0) -
         max_ms=max(ms),
         per_second=len(ms) / elapsed_s if elapsed_s > 0 else float("nan"),
     )
+
+
+def _ratio(numerator: Optional[float], denominator: Optional[float]) -> Optional[float]:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def side_by_side(ours: Mapping[str, Optional[Mapping[str, float]]],
+                 plain: Mapping[str, Optional[Mapping[str, float]]]) -> Dict[str, Dict[str, Optional[float]]]:
+    """Our server against plain ``rasa run``, per concurrency level measured on both.
+
+    ``ours`` and ``plain`` map a concurrency level ("1", "8", …) to a summary dict
+    (:meth:`LatencySummary.as_dict`) or None when nothing completed. A level is left out when
+    either side has no summary. ``throughput_ratio`` is turns/s ours ÷ plain (above 1: ours is
+    faster); ``p99_ratio`` is p99 ours ÷ plain (below 1: ours is faster).
+    """
+    result: Dict[str, Dict[str, Optional[float]]] = {}
+    for level, mine in ours.items():
+        theirs = plain.get(level)
+        if not mine or not theirs:
+            continue
+        result[level] = {
+            "per_second": mine["per_second"], "per_second_plain": theirs["per_second"],
+            "throughput_ratio": _ratio(mine["per_second"], theirs["per_second"]),
+            "p50_ms": mine["p50_ms"], "p50_ms_plain": theirs["p50_ms"],
+            "p99_ms": mine["p99_ms"], "p99_ms_plain": theirs["p99_ms"],
+            "p99_ratio": _ratio(mine["p99_ms"], theirs["p99_ms"]),
+        }
+    return result

@@ -34,3 +34,26 @@ def test_the_test_files_load():
     for path in (HELDOUT_FILE, HARD_FILE):
         examples = load_examples(path)
         assert examples and all(e.text and e.intent for e in examples)
+
+
+def test_loads_the_list_form_of_examples_with_metadata(tmp_path):
+    path = tmp_path / "real.yml"
+    path.write_text(
+        'version: "3.1"\n'
+        "nlu:\n"
+        "- intent: login_failure\n"
+        "  examples:\n"
+        '  - text: "【税局接口提示】税局登录账号信息出错，请检查！"\n'
+        "    metadata:\n"
+        "      source: https://example.org/a\n"
+        "  - text: 登录失败\n"
+        "  - 密码错误\n", encoding="utf-8")
+    assert load_examples(path) == [Example("【税局接口提示】税局登录账号信息出错，请检查！", "login_failure"),
+                                   Example("登录失败", "login_failure"), Example("密码错误", "login_failure")]
+
+
+def test_the_training_data_loads():
+    from bench import TRAINING_NLU
+
+    examples, _ = load_nlu(TRAINING_NLU)
+    assert examples and all(isinstance(e.text, str) and e.text and e.intent for e in examples)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bench.memory import children_of, memory_of, parse_status, peak_with_children
+from bench.memory import children_of, memory_of, parse_status
 from bench.procs import child_env, run_measured
 
 STATUS = """Name:\tpython
@@ -31,21 +31,6 @@ def test_memory_of_this_process():
 def test_memory_of_a_gone_process_is_none(tmp_path):
     assert memory_of(999_999_999, proc=tmp_path) is None
     assert children_of(999_999_999, proc=tmp_path) == []
-
-
-def fake_process(proc, pid, peak_kb, children=()):
-    task = proc / str(pid) / "task" / str(pid)
-    task.mkdir(parents=True)
-    (proc / str(pid) / "status").write_text(f"VmHWM:\t{peak_kb} kB\nVmRSS:\t{peak_kb} kB\n")
-    (task / "children").write_text(" ".join(map(str, children)))
-
-
-def test_peak_with_children_adds_the_worker_processes(tmp_path):
-    fake_process(tmp_path, 10, 100, children=(11, 12, 13))  # 13 has exited
-    fake_process(tmp_path, 11, 1000)
-    fake_process(tmp_path, 12, 2000)
-    assert peak_with_children(10, proc=tmp_path) == (100 + 1000 + 2000) * 1024
-    assert peak_with_children(99, proc=tmp_path) is None
 
 
 def test_run_measured_reports_exit_code_and_peak_memory(tmp_path):

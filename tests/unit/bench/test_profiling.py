@@ -28,7 +28,7 @@ def test_summarise_shares():
     categories = summary["categories"]
     assert categories["SQLAlchemy / SQLite"] == pytest.approx(0.6)
     assert categories["tracker store: retrieve (SQL + events → tracker)"] == pytest.approx(0.6)
-    assert categories["TensorFlow (DIET, TED)"] == pytest.approx(0.3)
+    assert categories["TensorFlow (DIET)"] == pytest.approx(0.3)
     assert categories["NLU (parse_message)"] == pytest.approx(0.3)
     assert summary["top_self"][0] == ("execute (sqlalchemy/engine/base.py:1)", pytest.approx(0.6))
 

@@ -8,6 +8,7 @@ import pytest
 from bench import PROBLEM_INTENTS
 from bench.metrics import Prediction, evaluate
 from bench.report import make_plots, render_markdown
+from bench.stats import side_by_side
 from bench.targets import best_baseline, check
 
 
@@ -26,6 +27,9 @@ def summary(p50, p99, rate, count=100):
             "p99_ms": p99, "mean_ms": p50 * 1.1, "max_ms": p99 * 1.2, "per_second": rate}
 
 
+TURNS = {"1": summary(30, 60, 30), "8": summary(250, 874, 30), "32": summary(900, 2000, 31)}
+PLAIN_TURNS = {"1": summary(80, 150, 12), "8": summary(700, 2000, 12), "32": summary(2500, 6000, 12.4)}
+
 RESULTS = {
     "run": {"started": "2026-01-01T00:00:00+08:00", "commit": "abc1234", "quick": False,
             "budget_s": 1020, "wall_s": 900, "phases": {"train": 200.0}, "skipped": [], "notes": [],
@@ -33,7 +37,6 @@ RESULTS = {
     "machine": {"cpu_model": "AMD EPYC", "logical_cpus": 2, "usable_cpus": 2, "memory_total_bytes": 24 * 2**30,
                 "os": "Linux", "python": "3.10.13", "packages": {"rasa": "3.6.21"},
                 "load_average_at_start": "1.0 1.0 1.0", "load_average_at_end": "2.0 1.0 1.0"},
-    "calibration": {"start": {"median_ms": 100.0}, "end": {"median_ms": 120.0}},
     "quality": {
         "heldout": {"project": quality(0.99, "project", "heldout"),
                     "keywords": quality(0.6, "keywords", "heldout")},
@@ -42,23 +45,24 @@ RESULTS = {
                  "tfidf_logreg": quality(0.7, "tfidf_logreg", "hard")},
     },
     "latency": {"settings": "short", "parse_1": summary(9, 20, 100), "parse_8": summary(50, 90, 140),
-                "turns": {"1": summary(30, 60, 30), "8": summary(250, 874, 30), "32": summary(900, 2000, 31)}},
+                "turns": TURNS,
+                "plain_rasa": {"name": "plain-rasa", "change": "plain Rasa", "startup_s": {"rasa": 26.5},
+                               "turns": PLAIN_TURNS,
+                               "memory": {"rasa": {"pid": 3, "rss": 900_000_000, "peak": 1_000_000_000,
+                                                   "children": []}}},
+                "vs_plain": side_by_side(TURNS, PLAIN_TURNS)},
     "memory": {"rasa": {"pid": 1, "rss": 1_200_000_000, "peak": 1_300_000_000, "children": []},
                "actions": {"pid": 2, "rss": 100_000_000, "peak": 110_000_000, "children": []}},
     "startup": {"rasa": 28.0, "actions": 3.0},
     "training": {"project_full": {"wall_s": 180.0, "peak_rss_bytes": 1.5 * 2**30, "returncode": 0},
                  "rasa_init_literal": {"returncode": 1, "error": "UnsupportedLanguageError: zh"},
                  "keywords": {"sample": {"login_failure": ["登录", "密码"]}}},
-    "tf_threads": [{"setting": "default", "cold_start_s": 28.0, "parse_1": summary(9, 20, 100),
-                    "parse_8": summary(50, 90, 140), "turns_8": summary(250, 874, 30)},
-                   {"setting": "1/1", "error": "RuntimeError: boom"}],
     "crossval": {"folds": 5, "per_fold": [{"accuracy": 0.9, "macro_f1": 0.95}] * 5,
                  "summary": {"folds_done": 5, "accuracy_mean": 0.9, "accuracy_std": 0.0,
                              "macro_f1_mean": 0.95, "macro_f1_std": 0.0},
                  "train_s": [100.0] * 5, "notes": [], "epochs": 30},
     "comparison": {"hard": {"baseline": "tfidf_logreg", "difference": 0.15, "low": 0.05, "high": 0.25,
                             "resamples": 1000}},
-    "schema_cost": {"jsonschema": "4.17.3", "calls": 30, "validate_ms": 80.0, "prebuilt_validator_ms": 3.0},
     "profile": {"seconds": 15,
                 "rasa": {"samples": 1000, "categories": {"tracker store: load": 0.4, "TensorFlow": 0.2},
                          "top_self": [["retrieve (rasa/core/tracker_store.py:1)", 0.1]]},
@@ -114,41 +118,56 @@ def test_report_has_headline_first_and_every_section():
     assert text.index("## Missed targets") < text.index("## Run and machine")
     assert "turns/s" in text.split("## Missed targets")[1].split("## Run and machine")[0]
     for heading in ("## Understanding quality", "## Baselines", "## Cross-validation", "## Speed",
-                    "## Memory, start-up, training", "## TensorFlow thread settings",
+                    "### Side by side with plain `rasa run`", "## Memory, start-up, training",
                     "### What limits the full turn"):
         assert heading in text
     assert "**missed**" in text
     assert "![latency percentiles](latency.png)" in text
     assert "UnsupportedLanguageError" in text
-    assert "error: RuntimeError: boom" in text
-    assert "80.0 ms per call" in text and "80.0 → " in text
     assert "tracker store: load 40%" in text and "search (knowledge/search.py:1)" in text
+    # the retired experiments leave nothing behind in the report
+    for gone in ("TensorFlow thread", "÷ ref", "What if", "schema_cost"):
+        assert gone not in text
 
 
-def test_whatif_section_compares_each_variant_with_the_measured_turns():
+def test_headline_puts_plain_rasa_next_to_ours_with_the_ratio():
+    headline = render_markdown(RESULTS).split("## Missed targets")[0]
+    # 8 conversations: p99 874 ms ours, 2000 ms plain; 30 turns/s against 12 → 2.50×
+    assert "| 8 concurrent | 250 | 562 | 874 | 2000 | 30.0 | 12.0 | 2.50× |" in headline
+
+
+def test_side_by_side_section_has_both_servers_and_both_ratios():
+    text = render_markdown(RESULTS, {"vs_plain": "vs_plain.png"})
+    section = text.split("### Side by side with plain `rasa run`")[1].split("###")[0]
+    # p99 ours ÷ plain 874 / 2000 = 0.44×; turns/s 30 / 12 = 2.50×; errors of the plain loops
+    assert "| 8 conversation(s) | 250 | 700 | 874 | 2000 | 0.44× | 30.0 | 12.0 | 2.50× | 0 |" in section
+    assert "| 32 conversation(s) |" in section and "![ours and plain rasa run](vs_plain.png)" in section
+    missed = text.split("## Missed targets")[1].split("## Run and machine")[0]
+    assert "30.0 turns/s against 12.0 at 8 conversations (2.50×), p99 874 ms against 2000 ms" in missed
+
+
+def test_memory_and_cold_start_of_plain_rasa_are_next_to_ours():
+    resources = render_markdown(RESULTS).split("## Memory, start-up, training")[1]
+    assert "| Rasa server RSS peak (VmHWM) / now | 1.21 / 1.12 GiB | 0.93 GiB peak |" in resources
+    assert "| Rasa server cold start (exec → HTTP ready) | 28.0 s | 26.5 s |" in resources
+
+
+def test_plain_rasa_that_did_not_run_is_reported_with_its_reason():
     results = copy.deepcopy(RESULTS)
-    results["whatif"] = [
-        {"name": "two-workers", "change": "two workers", "rasa_peak_rss": 2_400_000_000,
-         "turns": {"1": summary(10, 20, 90), "8": summary(60, 120, 100)}},
-        {"name": "plain-rasa", "change": "plain Rasa", "error": "RuntimeError: no Redis"},
-    ]
+    results["latency"]["plain_rasa"] = {"name": "plain-rasa", "change": "plain Rasa",
+                                        "error": "RuntimeError: no trained model"}
+    del results["latency"]["vs_plain"]
     text = render_markdown(results)
-    assert "**two-workers**: two workers." in text
-    assert "| 8 conversation(s) | 250 | 60.0 | 874 | 120 | 30.0 | 100.0 |" in text
-    assert "peak RSS with its worker processes: 2.40 GB (project: 1.30 GB)" in text
-    assert "**plain-rasa**: plain Rasa." in text and "- failed: RuntimeError: no Redis" in text
-
-
-def test_ratios_use_the_mean_reference():
-    text = render_markdown(RESULTS)
-    # turn p99 at 8: 874 ms ÷ 110 ms reference
-    assert "7.945" in text
+    assert "- not measured: RuntimeError: no trained model" in text
+    assert "Full REST turns (plain `rasa run` not measured in this run):" in text
+    assert "| 8 concurrent | 250 | 562 | 874 | – | 30.0 | – | – |" in text
 
 
 def test_report_renders_with_partial_results():
     text = render_markdown({"run": {"skipped": ["latency: time budget"], "notes": ["x failed"]}})
     assert "## Not measured in this run" in text
     assert "latency: time budget" in text
+    assert "## Baselines" not in text and "### Side by side" not in text  # nothing to show, no heading
 
 
 def test_table_cells_escape_pipes_in_messages():
@@ -161,7 +180,7 @@ def test_table_cells_escape_pipes_in_messages():
 @pytest.mark.filterwarnings("ignore")
 def test_plots_are_written(tmp_path):
     images = make_plots(RESULTS, tmp_path)
-    assert set(images) == {"confusion_heldout", "confusion_hard", "f1_comparison", "latency"}
+    assert set(images) == {"confusion_heldout", "confusion_hard", "f1_comparison", "latency", "vs_plain"}
     for name in images.values():
         assert (tmp_path / name).stat().st_size > 1000
 
