@@ -18,6 +18,9 @@ LENGTH = 18
 _VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
 # 18 letters/digits not glued to other letters or digits; checked before being reported.
 _CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
+# The same typed in groups ("9111 0108 MA01 ABCD 1X", "91110108-MA01ABCD1X"): groups of 2+
+# joined by single spaces or dashes, 18 characters in all; the checksum decides.
+_GROUPED = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{2,}(?:[ \-][0-9A-Za-z]{2,}){1,8}(?![0-9A-Za-z])")
 
 # Reason codes returned by validate_tax_id; user-facing wording lives in domain.yml.
 EMPTY = "empty"
@@ -109,4 +112,12 @@ def find_tax_ids(text: str) -> List[Candidate]:
         code, _ = validate_tax_id(match.group())
         if code is not None:
             found.append(Candidate(TAX_ID, code, match.start(), match.end()))
-    return found
+    for match in _GROUPED.finditer(text):
+        compact = re.sub(r"[ \-]", "", match.group())
+        if len(compact) != LENGTH or compact.isdigit():
+            continue
+        code, _ = validate_tax_id(compact)
+        candidate = Candidate(TAX_ID, code or "", match.start(), match.end())
+        if code is not None and not any(candidate.overlaps(other) for other in found):
+            found.append(candidate)
+    return sorted(found, key=lambda c: c.start)
