@@ -1,8 +1,11 @@
 """NLU components that keep unusable input from reaching (or confusing) the classifier.
 
-* ``InputTruncator`` runs first and cuts very long messages before tokenisation: a pasted
-  5,000-character log would otherwise cost seconds of featurisation. The tracker keeps the
-  user's full text; only what NLU sees is shortened.
+* ``ProblemClauseFocus`` runs after the text normaliser and, for long messages, keeps the
+  clauses that state the problem (`bot.zhtext.clauses.focus_on_problem`), at most
+  ``max_chars`` characters: a story told first, or a pasted 5,000-character log, would otherwise
+  lead the classifier astray and cost seconds of featurisation. The tracker keeps the user's
+  full text; only what NLU sees is focused. The whole (normalised) text stays on the message
+  as ``FULL_TEXT`` for components that look for quoted errors.
 * ``EmptyMessageClassifier`` runs last and sets the intent ``empty_message`` for messages with
   no words in them (empty, whitespace, emoji or punctuation only), whatever DIET guessed.
 """
@@ -21,8 +24,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.app.logmask import install as _mask_personal_data_in_logs
+from bot.zhtext.clauses import focus_on_problem
 
 EMPTY_MESSAGE_INTENT = "empty_message"
+#: Message attribute with the whole normalised text, before `ProblemClauseFocus` shortened it.
+FULL_TEXT = "full_text"
 
 # Imported when the Rasa server loads the model: from then on its logs are masked too.
 _mask_personal_data_in_logs()
@@ -36,8 +42,8 @@ def has_words(text: str) -> bool:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
-class InputTruncator(GraphComponent):
-    """Shortens the text NLU works on to ``max_chars`` characters."""
+class ProblemClauseFocus(GraphComponent):
+    """Keeps the problem-stating clauses of long messages, at most ``max_chars`` characters."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -54,21 +60,29 @@ class InputTruncator(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "InputTruncator":
+    ) -> "ProblemClauseFocus":
         """Builds the component from its configuration."""
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Truncates the text of each incoming message."""
+        """Focuses the text of each incoming message."""
         for message in messages:
-            text = message.get(TEXT)
-            if isinstance(text, str) and len(text) > self._max_chars:
-                message.set(TEXT, text[: self._max_chars])
+            self._focus(message)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Training examples are short; they pass unchanged."""
+        """The few long training examples are focused the same way, so both sides match."""
+        for example in training_data.training_examples:
+            self._focus(example)
         return training_data
+
+    def _focus(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if isinstance(text, str) and text:
+            message.set(FULL_TEXT, text)
+            focused = focus_on_problem(text, self._max_chars)
+            if focused != text:
+                message.set(TEXT, focused)
 
 
 @DefaultV1Recipe.register(

@@ -28,6 +28,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.app.settings import Settings
+from bot.rasa_plugins.nlu.input_guard import FULL_TEXT
 from knowledge.error_catalogue import CATALOGUE_FILE, ErrorCatalogue, load_catalogue
 from knowledge.errors import KnowledgeError
 
@@ -93,7 +94,7 @@ class KnownErrorClassifier(GraphComponent, IntentClassifier):
         """Overrides the intent of messages that quote a catalogued error."""
         self._refresh()
         for message in messages:
-            text = message.get(TEXT)
+            text = message.get(FULL_TEXT) or message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
             match = self._catalogue.match(text)
@@ -106,7 +107,8 @@ class KnownErrorClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != KNOWN_ERROR_ENTITY]
             entities.append({
-                "entity": KNOWN_ERROR_ENTITY, "value": match.error.key, "start": 0, "end": len(text),
+                "entity": KNOWN_ERROR_ENTITY, "value": match.error.key,
+                "start": 0, "end": len(message.get(TEXT) or ""),
                 "confidence_entity": match.score, "extractor": type(self).__name__,
             })
             message.set(ENTITIES, entities, add_to_output=True)
