@@ -25,9 +25,14 @@ from knowledge.models import (
     FaqRow,
     FollowUpLevelRow,
     GeneralTipRow,
+    KnownErrorRow,
+    ProblemQuestionRow,
     ProblemRow,
     ProblemTipRow,
+    ServiceLevelRow,
+    StepContextRow,
     StepRow,
+    StepSkipRow,
     SupportChannelRow,
 )
 from knowledge.reader import (  # noqa: F401 - re-exported: the loader is the documented entry point
@@ -38,6 +43,7 @@ from knowledge.reader import (  # noqa: F401 - re-exported: the loader is the do
     read_content,
     read_document,
 )
+from knowledge.types import ServiceLevel
 
 
 @dataclass(frozen=True)
@@ -125,12 +131,19 @@ def load(session_factory, content_dir: PathLike = DEFAULT_CONTENT_DIR) -> LoadRe
 
 def _load_all(session, content: Content, tally: _Tally) -> None:
     support = content.shared["support.yml"]
-    stale_levels = _sync(session, tally, FollowUpLevelRow, "priority", "follow_up",
-                         support["follow_up"], lambda s: {"hours": s["hours"], "text": s["text"]},
-                         defer_removal=True)
+    level = ServiceLevel.from_spec(support["service_level"])
+    levels = [{"priority": p, "hours": h, "text": level.summary(p)} for p, h in level.hours]
+    stale_levels = _sync(session, tally, FollowUpLevelRow, "priority", "follow_up", levels,
+                         lambda s: {"hours": s["hours"], "text": s["text"]}, defer_removal=True)
+    _sync(session, tally, ServiceLevelRow, "key", "service_level",
+          [{"key": "default", "opens": support["service_level"]["opens"],
+            "closes": support["service_level"]["closes"], "texts": support["service_level"]["texts"]}],
+          lambda s: {k: s[k] for k in ("opens", "closes", "texts")})
     _sync_problems(session, content.problems, tally)
     for row in stale_levels:
         session.delete(row)
+    _sync(session, tally, KnownErrorRow, "key", "error", content.shared["errors.yml"]["errors"],
+          _error_fields)
     _sync(session, tally, SupportChannelRow, "key", "channel", support["channels"],
           lambda s: {k: s[k] for k in ("name", "contact", "hours", "description")})
     _sync(session, tally, GeneralTipRow, "tip_key", "tip",
@@ -188,12 +201,27 @@ def _problem_fields(spec: dict) -> dict:
     }
 
 
+def _error_fields(spec: dict) -> dict:
+    return {
+        "problem_key": spec["problem"],
+        "platform": spec["platform"],
+        "title": spec["title"],
+        **{name: spec["match"][name] for name in ("codes", "texts", "patterns")},
+        "cause": spec["cause"],
+        "fix": spec["fix"],
+        "escalate": spec["escalate"],
+        "source": spec["source"],
+    }
+
+
 def _replace_children(session, row: ProblemRow, spec: dict) -> None:
     # Flush the removals before inserting: the unit of work would otherwise insert first and
-    # trip the (problem_id, position) unique constraints.
+    # trip the (problem_id, position) unique constraints. A step's context and skip conditions
+    # go with it (ON DELETE CASCADE).
     row.checks.clear()
     row.steps.clear()
     row.tips.clear()
+    row.general_questions.clear()
     session.flush()
     row.checks.extend(
         CheckRow(position=i, check_key=c["id"], performed_by=c["performed_by"],
@@ -201,10 +229,18 @@ def _replace_children(session, row: ProblemRow, spec: dict) -> None:
         for i, c in enumerate(spec["checks"]))
     row.steps.extend(
         StepRow(position=i, step_key=s["id"], title=s["title"], instructions=s["instructions"],
-                if_not_helped=s["if_not_helped"])
+                if_not_helped=s["if_not_helped"],
+                context=[StepContextRow(position=j, kind=e["kind"], asks=e["asks"], answer=e["answer"],
+                                        implies=e["implies"])
+                         for j, e in enumerate(s["context"])],
+                skips=[StepSkipRow(condition=c) for c in s["skip_when"]])
         for i, s in enumerate(spec["steps"]))
     row.tips.extend(ProblemTipRow(position=i, tip_key=t["id"], text=t["text"])
                     for i, t in enumerate(spec["tips"]))
+    row.general_questions.extend(
+        ProblemQuestionRow(position=i, kind=e["kind"], asks=e["asks"], answer=e["answer"],
+                           implies=e["implies"])
+        for i, e in enumerate(spec["general_questions"]))
 
 
 def _sync_problems(session, problems: Dict[str, dict], tally: _Tally) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -49,7 +50,9 @@ class UTCDateTime(TypeDecorator):
 
 
 class FollowUpLevelRow(Base):
-    """A ticket priority and its expected follow-up time (``support.yml:follow_up``)."""
+    """A ticket priority and its working hours until contact
+    (``support.yml:service_level.respond_within_working_hours``); ``text`` is the rendered
+    ``service_level.texts.summary``."""
 
     __tablename__ = "kb_follow_up_levels"
     id = Column(Integer, primary_key=True)
@@ -57,6 +60,19 @@ class FollowUpLevelRow(Base):
     position = Column(Integer, nullable=False)
     hours = Column(Integer, nullable=False)
     text = Column(Text, nullable=False)
+    content_hash = Column(_HASH, nullable=False)
+
+
+class ServiceLevelRow(Base):
+    """The service level (``support.yml:service_level``): working hours and the texts of the
+    promise; the hours per priority are `FollowUpLevelRow` rows. One row, key ``default``."""
+
+    __tablename__ = "kb_service_levels"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(32), nullable=False, unique=True)
+    opens = Column(String(5), nullable=False)
+    closes = Column(String(5), nullable=False)
+    texts = Column(JSON, nullable=False)
     content_hash = Column(_HASH, nullable=False)
 
 
@@ -84,6 +100,8 @@ class ProblemRow(Base):
                          passive_deletes=True)
     tips = relationship("ProblemTipRow", order_by="ProblemTipRow.position",
                         cascade="all, delete-orphan", passive_deletes=True)
+    general_questions = relationship("ProblemQuestionRow", order_by="ProblemQuestionRow.position",
+                                     cascade="all, delete-orphan", passive_deletes=True)
 
 
 class CheckRow(Base):
@@ -120,6 +138,56 @@ class StepRow(Base):
     instructions = Column(Text, nullable=False)
     if_not_helped = Column(Text, nullable=False)
 
+    context = relationship("StepContextRow", order_by="StepContextRow.position",
+                           cascade="all, delete-orphan", passive_deletes=True)
+    skips = relationship("StepSkipRow", order_by="StepSkipRow.condition",
+                         cascade="all, delete-orphan", passive_deletes=True)
+
+
+_CONTEXT_KIND = "kind IN ('question', 'not_applicable')"
+
+
+class StepContextRow(Base):
+    """A question or remark users have about a step, with its answer (``steps[i].context``)."""
+
+    __tablename__ = "kb_step_context"
+    __table_args__ = (
+        UniqueConstraint("step_id", "position"),
+        CheckConstraint(_CONTEXT_KIND, name="kb_step_context_kind"),
+    )
+    id = Column(Integer, primary_key=True)
+    step_id = Column(Integer, ForeignKey("kb_steps.id", ondelete="CASCADE"), nullable=False)
+    position = Column(Integer, nullable=False)
+    kind = Column(String(16), nullable=False)
+    asks = Column(JSON, nullable=False)
+    answer = Column(Text, nullable=False)
+    implies = Column(JSON, nullable=False, default=list)
+
+
+class StepSkipRow(Base):
+    """A condition under which a step is skipped (``steps[i].skip_when``)."""
+
+    __tablename__ = "kb_step_skips"
+    step_id = Column(Integer, ForeignKey("kb_steps.id", ondelete="CASCADE"), primary_key=True)
+    condition = Column(String(32), primary_key=True)
+
+
+class ProblemQuestionRow(Base):
+    """A question about a problem as a whole, with its answer (``general_questions``)."""
+
+    __tablename__ = "kb_problem_questions"
+    __table_args__ = (
+        UniqueConstraint("problem_id", "position"),
+        CheckConstraint(_CONTEXT_KIND, name="kb_problem_questions_kind"),
+    )
+    id = Column(Integer, primary_key=True)
+    problem_id = Column(Integer, ForeignKey("kb_problems.id", ondelete="CASCADE"), nullable=False)
+    position = Column(Integer, nullable=False)
+    kind = Column(String(16), nullable=False)
+    asks = Column(JSON, nullable=False)
+    answer = Column(Text, nullable=False)
+    implies = Column(JSON, nullable=False, default=list)
+
 
 class ProblemTipRow(Base):
     """A prevention tip specific to a problem."""
@@ -134,6 +202,26 @@ class ProblemTipRow(Base):
     position = Column(Integer, nullable=False)
     tip_key = Column(String(64), nullable=False)
     text = Column(Text, nullable=False)
+
+
+class KnownErrorRow(Base):
+    """An entry of the error catalogue (``errors.yml``); codes, texts and patterns as JSON lists."""
+
+    __tablename__ = "kb_known_errors"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    position = Column(Integer, nullable=False)
+    problem_key = Column(String(64), ForeignKey("kb_problems.key"), nullable=False)
+    platform = Column(Text, nullable=False)
+    title = Column(Text, nullable=False)
+    codes = Column(JSON, nullable=False)
+    texts = Column(JSON, nullable=False)
+    patterns = Column(JSON, nullable=False)
+    cause = Column(Text, nullable=False)
+    fix = Column(Text, nullable=False)
+    escalate = Column(Boolean, nullable=False)
+    source = Column(Text, nullable=False)
+    content_hash = Column(_HASH, nullable=False)
 
 
 class GeneralTipRow(Base):

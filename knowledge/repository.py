@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Iterable, List, Optional, Sequence
 
 from sqlalchemy import func, or_, select
@@ -20,29 +20,36 @@ from knowledge.models import (
     FaqRow,
     FollowUpLevelRow,
     GeneralTipRow,
+    KnownErrorRow,
     ProblemRow,
     ProblemTipRow,
+    ServiceLevelRow,
     StepRow,
     SupportChannelRow,
 )
 from knowledge.search import GOOD_MATCH, SearchDocument, SearchIndex
+from knowledge.step_help import STEP_HELP_MATCH, StepHelpIndex
 from knowledge.types import (
     ANNOUNCEMENT_KINDS,
     PROBLEM_KEYS,
     Announcement,
     Check,
+    ContextEntry,
     Escalation,
     FollowUpLevel,
+    KnownError,
     Problem,
     SearchHit,
+    ServiceLevel,
     Step,
+    StepHelp,
     SupportChannel,
 )
 
 #: China Standard Time; announcements are returned in this offset.
 CST = timezone(timedelta(hours=8), "CST")
 
-__all__ = ["CST", "GOOD_MATCH", "KnowledgeBase"]
+__all__ = ["CST", "GOOD_MATCH", "STEP_HELP_MATCH", "KnowledgeBase"]
 
 
 def _aware(value: datetime) -> datetime:
@@ -66,6 +73,7 @@ class KnowledgeBase:
     def __init__(self, session_factory) -> None:
         self._sessions = session_factory
         self._index: Optional[SearchIndex] = None
+        self._help: Optional[StepHelpIndex] = None
         self._index_lock = threading.Lock()
 
     # ----------------------------------------------------------------- problems
@@ -79,12 +87,34 @@ class KnowledgeBase:
     def problem(self, key: str) -> Optional[Problem]:
         """The problem with ``key``, or None if there is none (also before the first load)."""
         with self._sessions() as s:
-            row = s.execute(
-                select(ProblemRow).where(ProblemRow.key == key).options(
-                    selectinload(ProblemRow.checks), selectinload(ProblemRow.steps),
-                    selectinload(ProblemRow.tips))
-            ).scalar_one_or_none()
+            row = s.execute(_problems_query().where(ProblemRow.key == key)).scalar_one_or_none()
             return None if row is None else _problem(row)
+
+    def problems(self) -> List[Problem]:
+        """Every loaded problem, in the canonical order."""
+        with self._sessions() as s:
+            rows = {r.key: r for r in s.execute(_problems_query()).scalars()}
+            order = {k: i for i, k in enumerate(PROBLEM_KEYS)}
+            return [_problem(rows[k]) for k in sorted(rows, key=lambda k: (order.get(k, len(order)), k))]
+
+    def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+        """The answer to a question or remark ``text`` made during step ``index`` (0-based) of
+        ``problem_key``: the best matching entry of the step's ``context``, else of the problem's
+        ``general_questions``, if it scores at least `STEP_HELP_MATCH`; otherwise None (an
+        outcome such as "没解决", a request for a person, thanks, or an unknown problem).
+
+        The index is built on first use over every problem and cached (`refresh`).
+        """
+        return self._step_help_index().match(problem_key, index, text)
+
+    def _step_help_index(self) -> StepHelpIndex:
+        with self._index_lock:
+            if self._help is None:
+                problems = self.problems()
+                if not problems:
+                    return StepHelpIndex(())  # nothing loaded yet: do not cache the empty index
+                self._help = StepHelpIndex(problems)
+            return self._help
 
     def step(self, key: str, index: int) -> Optional[Step]:
         """Step ``index`` (0-based) of problem ``key``, or None if either does not exist."""
@@ -137,10 +167,40 @@ class KnowledgeBase:
             return [SupportChannel(r.key, r.name, r.contact, r.hours, r.description) for r in rows]
 
     def follow_up_levels(self) -> List[FollowUpLevel]:
-        """The ticket priorities with their expected follow-up times."""
+        """The ticket priorities with their working hours until contact (``service_level``)."""
         with self._sessions() as s:
             rows = s.execute(select(FollowUpLevelRow).order_by(FollowUpLevelRow.position)).scalars()
             return [FollowUpLevel(r.priority, r.hours, r.text) for r in rows]
+
+    def service_level(self) -> ServiceLevel:
+        """The service level of ``support.yml`` (working hours, hours per priority, texts).
+
+        Raises:
+            KnowledgeNotLoaded: Before the first load.
+        """
+        with self._sessions() as s:
+            row = s.execute(select(ServiceLevelRow).where(ServiceLevelRow.key == "default")
+                            ).scalar_one_or_none()
+            levels = s.execute(select(FollowUpLevelRow).order_by(FollowUpLevelRow.position)).scalars().all()
+            if row is None or not levels:
+                raise KnowledgeNotLoaded("no service level; run `python -m knowledge load`")
+            return ServiceLevel(time.fromisoformat(row.opens), time.fromisoformat(row.closes),
+                                tuple((r.priority, r.hours) for r in levels), tuple(row.texts.items()))
+
+    # ----------------------------------------------------------- error catalogue
+
+    def known_error(self, key: str) -> Optional[KnownError]:
+        """The error-catalogue entry with ``key``, or None."""
+        with self._sessions() as s:
+            row = s.execute(select(KnownErrorRow).where(KnownErrorRow.key == key)).scalar_one_or_none()
+            return None if row is None else _known_error(row)
+
+    def known_errors(self) -> List[KnownError]:
+        """Every error-catalogue entry, in content order (e.g. to build a
+        `knowledge.error_catalogue.ErrorCatalogue`)."""
+        with self._sessions() as s:
+            return [_known_error(r) for r in
+                    s.execute(select(KnownErrorRow).order_by(KnownErrorRow.position)).scalars()]
 
     def search(self, text: str, limit: int = 3) -> List[SearchHit]:
         """Find FAQ entries and problems similar to ``text``.
@@ -158,9 +218,10 @@ class KnowledgeBase:
         return self._search_index().query(text, limit)
 
     def refresh(self) -> None:
-        """Forget the cached search index (after the content was reloaded)."""
+        """Forget the cached search and step-help indexes (after the content was reloaded)."""
         with self._index_lock:
             self._index = None
+            self._help = None
 
     def _search_index(self) -> SearchIndex:
         with self._index_lock:
@@ -285,8 +346,27 @@ class KnowledgeBase:
             return True
 
 
+def _problems_query():
+    return select(ProblemRow).options(
+        selectinload(ProblemRow.checks),
+        selectinload(ProblemRow.steps).selectinload(StepRow.context),
+        selectinload(ProblemRow.steps).selectinload(StepRow.skips),
+        selectinload(ProblemRow.tips), selectinload(ProblemRow.general_questions))
+
+
+def _entry(row) -> ContextEntry:
+    return ContextEntry(row.kind, tuple(row.asks), row.answer, tuple(row.implies or ()))
+
+
+def _known_error(row: KnownErrorRow) -> KnownError:
+    return KnownError(row.key, row.problem_key, row.platform, row.title, tuple(row.codes),
+                      tuple(row.texts), tuple(row.patterns), row.cause, row.fix.strip(), row.escalate,
+                      row.source)
+
+
 def _problem(row: ProblemRow) -> Problem:
-    steps = tuple(Step(row.key, i, s.step_key, s.title, s.instructions, s.if_not_helped)
+    steps = tuple(Step(row.key, i, s.step_key, s.title, s.instructions, s.if_not_helped,
+                       tuple(_entry(c) for c in s.context), tuple(k.condition for k in s.skips))
                   for i, s in enumerate(row.steps))
     level = row.follow_up
     return Problem(
@@ -300,6 +380,7 @@ def _problem(row: ProblemRow) -> Problem:
         tips=tuple(t.text for t in row.tips),
         escalation=Escalation(row.key, tuple(row.escalation_when), tuple(row.escalation_needs),
                               level.priority, level.hours, level.text),
+        general_questions=tuple(_entry(q) for q in row.general_questions),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -21,8 +22,11 @@ from bot.zhtext import normalise
 from knowledge.types import (
     ANNOUNCEMENT_KINDS,
     ASSISTANT_CHECKS,
+    CONTEXT_KINDS,
     PERFORMERS,
     PROBLEM_KEYS,
+    SERVICE_TEXTS,
+    SKIP_CONDITIONS,
 )
 
 #: Steps per problem: enough to be useful, few enough to walk through in a chat.
@@ -31,6 +35,17 @@ MIN_STEPS, MAX_STEPS = 4, 7
 MAX_INSTRUCTIONS = 400
 #: FAQ size bounds.
 MIN_FAQ, MAX_FAQ = 12, 20
+#: Step context (``steps[i].context``) and a problem's ``general_questions``: entries per step /
+#: problem, variants per entry and their length, answer length. Every step carries context.
+MIN_STEP_CONTEXT, MAX_STEP_CONTEXT = 1, 6
+MIN_GENERAL_QUESTIONS, MAX_GENERAL_QUESTIONS = 2, 10
+MIN_ASKS, MAX_ASKS = 3, 6
+MAX_ASK_CHARS = 40
+MAX_CONTEXT_ANSWER = 200
+#: Service level: working hours until contact per priority (at most five working days), and the
+#: length of its texts.
+MAX_RESPONSE_HOURS = 45
+MAX_SERVICE_TEXT = 200
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 ANNOUNCEMENT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -199,7 +214,7 @@ def _tips(doc: _Doc, data: dict, path: str, min_items: int) -> List[Spec]:
 
 PROBLEM_FIELDS = (
     "key", "title", "acknowledgement", "symptoms", "causes", "checks", "steps", "tips",
-    "escalation",
+    "escalation", "general_questions",
 )
 
 
@@ -222,6 +237,8 @@ def validate_problem(doc: _Doc, data: dict) -> Spec:
         "steps": _steps(doc, data),
         "tips": _tips(doc, data, "", 2),
         "escalation": _escalation(doc, data),
+        "general_questions": _context(doc, data, "", "general_questions",
+                                      MIN_GENERAL_QUESTIONS, MAX_GENERAL_QUESTIONS),
     }
 
 
@@ -249,21 +266,71 @@ def _checks(doc: _Doc, data: dict) -> List[Spec]:
 
 
 def _steps(doc: _Doc, data: dict) -> List[Spec]:
-    steps = []
-    fields = ("id", "title", "instructions", "if_not_helped")
+    steps: List[Spec] = []
+    fields = ("id", "title", "instructions", "if_not_helped", "context", "skip_when")
     for where, item in doc.records(data, "", "steps", fields, MIN_STEPS, MAX_STEPS):
-        step = {
+        step: Spec = {
             "id": doc.ident(item, where, "id"),
             "title": doc.text(item, where, "title"),
             "instructions": doc.text(item, where, "instructions"),
             "if_not_helped": doc.text(item, where, "if_not_helped"),
+            "context": _context(doc, item, where, "context", MIN_STEP_CONTEXT, MAX_STEP_CONTEXT),
+            "skip_when": _conditions(doc, item, where, "skip_when"),
         }
         if len(step["instructions"]) > MAX_INSTRUCTIONS:
             doc.error(f"{where}.instructions",
                       f"too long ({len(step['instructions'])} characters, at most {MAX_INSTRUCTIONS})")
         steps.append(step)
     doc.unique([(f"steps[{i}].id", s["id"]) for i, s in enumerate(steps)])
+    for condition in SKIP_CONDITIONS:
+        if steps and all(condition in s["skip_when"] for s in steps):
+            doc.error("steps", f"every step is skipped when {condition!r}: at least one must remain")
     return steps
+
+
+def _context(doc: _Doc, data: dict, path: str, field: str, min_items: int, max_items: int) -> List[Spec]:
+    """Entries ``{kind, asks, answer}`` of a step's ``context`` or a problem's ``general_questions``.
+
+    The variants of one list must differ (compared folded: full-width = half-width, no spaces
+    or sentence punctuation), so that a message matches one entry."""
+    entries = []
+    fields = ("kind", "asks", "answer", "implies")
+    for where, item in doc.records(data, path, field, fields, min_items, max_items):
+        kind = machine_value(item.get("kind"))
+        if kind not in CONTEXT_KINDS:
+            doc.error(f"{where}.kind", f"must be one of {', '.join(CONTEXT_KINDS)}: {kind!r}")
+        implies = _conditions(doc, item, where, "implies")
+        if implies and kind != "not_applicable":
+            doc.error(f"{where}.implies", "only not_applicable entries imply a condition")
+        asks = doc.texts(item, where, "asks", MIN_ASKS)
+        if len(asks) > MAX_ASKS:
+            doc.error(f"{where}.asks", f"at most {MAX_ASKS} item(s), has {len(asks)}")
+        for j, ask in enumerate(asks):
+            _bounded(doc, ask, f"{where}.asks[{j}]", MAX_ASK_CHARS)
+        answer = _bounded(doc, doc.text(item, where, "answer"), f"{where}.answer", MAX_CONTEXT_ANSWER)
+        entries.append({"kind": kind, "asks": asks, "answer": answer, "implies": implies})
+    where = _join(path, field)
+    doc.unique([(f"{where}[{i}].asks[{j}]", _fold(a))
+                for i, e in enumerate(entries) for j, a in enumerate(e["asks"])], "variant")
+    return entries
+
+
+def _conditions(doc: _Doc, item: dict, where: str, field: str) -> List[str]:
+    """An optional list of skip conditions (``skip_when`` of a step, ``implies`` of an entry)."""
+    value = item.get(field)
+    if value is None:
+        return []
+    where = f"{where}.{field}"
+    if not isinstance(value, list) or not value:
+        doc.error(where, f"must be a non-empty list of conditions ({', '.join(SKIP_CONDITIONS)})")
+        return []
+    conditions = [machine_value(v) for v in value]
+    for i, condition in enumerate(conditions):
+        if condition not in SKIP_CONDITIONS:
+            doc.error(f"{where}[{i}]",
+                      f"unknown condition {condition!r} (known: {', '.join(SKIP_CONDITIONS)})")
+    doc.unique([(f"{where}[{i}]", c) for i, c in enumerate(conditions) if isinstance(c, str)], "condition")
+    return [c for c in dict.fromkeys(conditions) if c in SKIP_CONDITIONS]
 
 
 def _escalation(doc: _Doc, data: dict) -> Spec:
@@ -340,9 +407,9 @@ def validate_prevention(doc: _Doc, data: dict) -> Spec:
     return {"tips": _tips(doc, data, "", 3)}
 
 
-@_document("channels", "follow_up")
+@_document("channels", "service_level")
 def validate_support(doc: _Doc, data: dict) -> Spec:
-    """Validate ``support.yml`` (support channels and ticket follow-up levels)."""
+    """Validate ``support.yml`` (support channels and the service level)."""
     fields = ("key", "name", "contact", "hours", "description")
     channels = [{
         "key": doc.ident(item, where, "key"),
@@ -352,16 +419,75 @@ def validate_support(doc: _Doc, data: dict) -> Spec:
         "description": doc.text(item, where, "description"),
     } for where, item in doc.records(data, "", "channels", fields, 2)]
     doc.unique([(f"channels[{i}].key", c["key"]) for i, c in enumerate(channels)], "key")
-    levels: List[Spec] = []
-    for where, item in doc.records(data, "", "follow_up", ("priority", "hours", "text")):
-        hours = item.get("hours")
-        if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
-            doc.error(f"{where}.hours", f"must be a positive whole number of hours: {hours!r}")
-            hours = 0
-        levels.append({"priority": doc.ident(item, where, "priority"), "hours": hours,
-                       "text": doc.text(item, where, "text")})
-    doc.unique([(f"follow_up[{i}].priority", f["priority"]) for i, f in enumerate(levels)], "priority")
-    return {"channels": channels, "follow_up": levels}
+    return {"channels": channels, "service_level": _service_level(doc, data)}
+
+
+_WORKING_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+SERVICE_LEVEL_FIELDS = ("working_hours", "respond_within_working_hours", "texts")
+
+
+def _service_level(doc: _Doc, data: dict) -> Spec:
+    """``service_level``: working hours, working hours until contact per priority, texts."""
+    where = "service_level"
+    if "service_level" not in data:
+        doc.error(where, "missing")
+        return {}
+    item = doc.mapping(data["service_level"], where, SERVICE_LEVEL_FIELDS)
+    if item is None:
+        return {}
+    path, value = doc.field(item, where, "working_hours")
+    value = machine_value(value)
+    opens = closes = ""
+    if value is not None:
+        match = _WORKING_HOURS.match(value) if isinstance(value, str) else None
+        if not match:
+            doc.error(path, f"must be HH:MM-HH:MM (China time), e.g. 08:30-17:30: {value!r}")
+        elif match.group(1, 2) >= match.group(3, 4):
+            doc.error(path, f"must open before it closes: {value!r}")
+        else:
+            opens, closes = value.split("-")
+    levels = []
+    path, value = doc.field(item, where, "respond_within_working_hours")
+    if value is not None and (not isinstance(value, dict) or not value):
+        doc.error(path, "must be a non-empty mapping of priority to working hours, e.g. {urgent: 4}")
+    elif isinstance(value, dict):
+        for priority, hours in value.items():
+            key = machine_value(priority)
+            if not isinstance(key, str) or not ID_PATTERN.match(key):
+                doc.error(f"{path}.{priority}", f"priority must match {ID_PATTERN.pattern}: {priority!r}")
+            elif not isinstance(hours, int) or isinstance(hours, bool) or not 0 < hours <= MAX_RESPONSE_HOURS:
+                doc.error(f"{path}.{key}",
+                          f"must be a whole number of working hours, 1-{MAX_RESPONSE_HOURS}: {hours!r}")
+            else:
+                levels.append({"priority": key, "hours": hours})
+    return {"opens": opens, "closes": closes, "respond_within_working_hours": levels,
+            "texts": _service_texts(doc, item, where)}
+
+
+def _service_texts(doc: _Doc, item: dict, where: str) -> Dict[str, str]:
+    path, value = doc.field(item, where, "texts")
+    if value is None:
+        return {}
+    value = doc.mapping(value, path, SERVICE_TEXTS)
+    if value is None:
+        return {}
+    texts = {}
+    for name, allowed in SERVICE_TEXTS.items():
+        text = _bounded(doc, doc.text(value, path, name), f"{path}.{name}", MAX_SERVICE_TEXT)
+        try:
+            used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+        except ValueError as exc:
+            doc.error(f"{path}.{name}", f"not a valid template ({exc}): {text!r}")
+            continue
+        unknown = used - set(allowed)
+        if unknown:
+            doc.error(f"{path}.{name}",
+                      f"unknown placeholder(s) {', '.join(sorted(unknown))} (allowed: {', '.join(allowed)})")
+        required = "hours" if name == "summary" else "due"
+        if text and required not in used:
+            doc.error(f"{path}.{name}", f"must contain {{{required}}}")
+        texts[name] = text
+    return texts
 
 
 @_document("entries")
@@ -503,14 +629,15 @@ def cross_check(specs: Dict[str, Spec]) -> List[str]:
         Error messages shaped ``file:key: reason``.
     """
     errors = []
-    priorities = {f["priority"] for f in specs.get("support.yml", {}).get("follow_up", [])}
+    level = specs.get("support.yml", {}).get("service_level") or {}
+    priorities = {f["priority"] for f in level.get("respond_within_working_hours", [])}
     for key in PROBLEM_KEYS:
         file = f"{key}.yml"
         if file not in specs:
             errors.append(f"{file}:(document): missing problem file")
             continue
         priority = specs[file].get("escalation", {}).get("priority")
-        if priority and "support.yml" in specs and priority not in priorities:
-            errors.append(f"{file}:escalation.priority: unknown priority {priority!r} "
-                          f"(support.yml follow_up has: {', '.join(sorted(priorities))})")
+        if priority and level and priority not in priorities:
+            errors.append(f"{file}:escalation.priority: unknown priority {priority!r} (support.yml "
+                          f"service_level.respond_within_working_hours has: {', '.join(sorted(priorities))})")
     return errors

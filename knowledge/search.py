@@ -12,9 +12,13 @@ problem's title and symptoms).
 """
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import AbstractSet, List, Sequence, Tuple
+
+import numpy as np
 
 from bot.zhtext import normalise_for_nlu, search_words
 from knowledge.types import SearchHit
@@ -38,11 +42,11 @@ STOP_WORDS = frozenset(
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff]")
 
 
-def tokenize(text: str) -> List[str]:
-    """Normalise ``text`` and cut it into content words (stop words and punctuation dropped)."""
+def tokenize(text: str, stop_words: AbstractSet[str] = STOP_WORDS) -> List[str]:
+    """Normalise ``text`` and cut it into content words (``stop_words`` and punctuation dropped)."""
     text = normalise_for_nlu(text).lower()
     return [t for t in (w.strip() for w in search_words(text))
-            if t and _WORD.search(t) and t not in STOP_WORDS]
+            if t and _WORD.search(t) and t not in stop_words]
 
 
 def _word_ngrams(tokens: Sequence[str]) -> List[str]:
@@ -74,6 +78,84 @@ class SearchDocument:
     texts: Tuple[str, ...]
 
 
+class TextVectors:
+    """TF-IDF vectors of tokenised texts in two views (word uni/bigrams, in-word character
+    1-3-grams), fitted on the texts themselves; `scores` gives every text's cosine similarity to
+    a query, as the weighted sum of both views. Shared by `SearchIndex` and
+    `knowledge.step_help.StepHelpIndex`.
+
+    Args:
+        texts: The texts; those without content words (`tokenize`) are left out, see `rows`.
+        stop_words: Words left out of texts and queries (default `STOP_WORDS`).
+    """
+
+    def __init__(self, texts: Sequence[str], stop_words: AbstractSet[str] = STOP_WORDS) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._stop_words = stop_words
+        tokenised = [(i, tokenize(text, stop_words)) for i, text in enumerate(texts)]
+        #: Index into ``texts`` of each vector row.
+        self.rows: List[int] = [i for i, tokens in tokenised if tokens]
+        kept = [tokens for _, tokens in tokenised if tokens]
+        self._word = TfidfVectorizer(analyzer=_word_ngrams, sublinear_tf=True)
+        self._char = TfidfVectorizer(analyzer=_char_ngrams, sublinear_tf=True)
+        if kept:
+            self._word_matrix = self._word.fit_transform(kept)
+            self._char_matrix = self._char.fit_transform(kept)
+
+    def scores(self, text: str) -> List[float]:
+        """Similarity in [0, 1] of each row to ``text`` (all zero without content words): the
+        cosine of the TF-IDF vectors, words the texts never use left out of the query."""
+        tokens = tokenize(text or "", self._stop_words)
+        if not self.rows or not tokens:
+            return [0.0] * len(self.rows)
+        # Rows of a TfidfVectorizer are L2-normalised, so the dot product is the cosine.
+        word = (self._word_matrix @ self._word.transform([tokens]).T).toarray().ravel()
+        char = (self._char_matrix @ self._char.transform([tokens]).T).toarray().ravel()
+        return [float(v) for v in WORD_WEIGHT * word + (1 - WORD_WEIGHT) * char]
+
+    def covered_scores(self, text: str) -> List[float]:
+        """A stricter similarity in [0, 1] of each row to ``text``, for matching short messages
+        against short texts: the geometric mean of
+
+        * the cosine, with the words of ``text`` that no row uses *kept* in the query's length
+          (weighted as the rarest words), so that a long message about something else does not
+          match on its one shared word; and
+        * the row's coverage: the share of the row's (squared, normalised) TF-IDF weight that
+          ``text`` contains, so that "还是报错" does not match "报错在哪里看" — the row's
+          question part is missing.
+        """
+        tokens = tokenize(text or "", self._stop_words)
+        if not self.rows or not tokens:
+            return [0.0] * len(self.rows)
+        cosine = np.zeros(len(self.rows))
+        coverage = np.zeros(len(self.rows))
+        for weight, vectorizer, matrix, analyzer in (
+                (WORD_WEIGHT, self._word, self._word_matrix, _word_ngrams),
+                (1 - WORD_WEIGHT, self._char, self._char_matrix, _char_ngrams)):
+            query = _query_vector(vectorizer, analyzer(tokens), matrix.shape)
+            cosine += weight * (matrix @ query)
+            coverage += weight * (matrix.multiply(matrix) @ (query > 0).astype(float))
+        return [float(v) for v in np.sqrt(np.clip(cosine, 0, 1) * np.clip(coverage, 0, 1))]
+
+
+def _query_vector(vectorizer, features: Sequence[str], shape: Tuple[int, int]) -> np.ndarray:
+    """The L2-normalised TF-IDF vector of a query (sublinear tf, as fitted), whose length counts
+    the features outside the vocabulary too, at the idf of a feature no text has."""
+    vector = np.zeros(shape[1])
+    unseen = 0.0
+    idf_unseen = math.log(1 + shape[0]) + 1  # smooth idf with document frequency 0
+    for feature, count in Counter(features).items():
+        tf = 1 + math.log(count)
+        column = vectorizer.vocabulary_.get(feature)
+        if column is None:
+            unseen += (tf * idf_unseen) ** 2
+        else:
+            vector[column] = tf * vectorizer.idf_[column]
+    norm = math.sqrt(float(vector @ vector) + unseen)
+    return vector / norm if norm else vector
+
+
 class SearchIndex:
     """A TF-IDF index over `SearchDocument`s.
 
@@ -82,17 +164,10 @@ class SearchIndex:
     """
 
     def __init__(self, documents: Sequence[SearchDocument]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         self._documents = list(documents)
-        rows = [(i, tokens) for i, doc in enumerate(self._documents) for text in doc.texts
-                for tokens in [tokenize(text)] if tokens]
-        self._owners = [i for i, _ in rows]
-        self._word = TfidfVectorizer(analyzer=_word_ngrams, sublinear_tf=True)
-        self._char = TfidfVectorizer(analyzer=_char_ngrams, sublinear_tf=True)
-        if rows:
-            self._word_matrix = self._word.fit_transform([tokens for _, tokens in rows])
-            self._char_matrix = self._char.fit_transform([tokens for _, tokens in rows])
+        texts = [(i, text) for i, doc in enumerate(self._documents) for text in doc.texts]
+        self._vectors = TextVectors([text for _, text in texts])
+        self._owners = [texts[row][0] for row in self._vectors.rows]
 
     def query(self, text: str, limit: int = 3) -> List[SearchHit]:
         """The documents most similar to ``text``.
@@ -104,16 +179,12 @@ class SearchIndex:
         Returns:
             Hits with a positive score, best first (ties by document order).
         """
-        tokens = tokenize(text or "")
-        if not self._owners or not tokens or limit <= 0:
+        if not self._owners or limit <= 0:
             return []
-        # Rows of a TfidfVectorizer are L2-normalised, so the dot product is the cosine.
-        word = (self._word_matrix @ self._word.transform([tokens]).T).toarray().ravel()
-        char = (self._char_matrix @ self._char.transform([tokens]).T).toarray().ravel()
         best = [0.0] * len(self._documents)
-        for row, score in enumerate(WORD_WEIGHT * word + (1 - WORD_WEIGHT) * char):
+        for row, score in enumerate(self._vectors.scores(text)):
             owner = self._owners[row]
-            best[owner] = max(best[owner], float(score))
+            best[owner] = max(best[owner], score)
         ranked = sorted((i for i, s in enumerate(best) if s > 0), key=lambda i: (-best[i], i))
         return [SearchHit(self._documents[i].kind, self._documents[i].key, self._documents[i].title,
                           self._documents[i].answer, round(best[i], 4))

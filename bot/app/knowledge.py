@@ -6,12 +6,22 @@ Implements `bot.app.protocols.KnowledgeReader` (conversations) and `Announcement
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, List, Optional
+from typing import Collection, Iterable, List, Optional
 
+from bot.app import service_level
 from bot.app.blocking import off_loop
+from bot.app.service_level import ServicePromise
 from knowledge.engine import NextMove, StepView, Troubleshooter
 from knowledge.repository import KnowledgeBase
-from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit
+from knowledge.types import (
+    Announcement,
+    Escalation,
+    FollowUpLevel,
+    KnownError,
+    Problem,
+    SearchHit,
+    StepHelp,
+)
 
 
 class KnowledgeService:
@@ -35,12 +45,26 @@ class KnowledgeService:
         return self._kb.problem(key)
 
     @off_loop
-    def first_step(self, problem_key: str) -> StepView:
-        return self._engine.start(problem_key)
+    def first_step(self, problem_key: str, skip: Collection[str] = ()) -> StepView:
+        return self._engine.start(problem_key, skip=skip)
 
     @off_loop
-    def next_move(self, problem_key: str, index: int, outcome: str, seed: Optional[int] = None) -> NextMove:
-        return self._engine.after(problem_key, index, outcome, seed=seed)
+    def next_move(self, problem_key: str, index: int, outcome: str, seed: Optional[int] = None,
+                  skip: Collection[str] = ()) -> NextMove:
+        return self._engine.after(problem_key, index, outcome, seed=seed, skip=skip)
+
+    @off_loop
+    def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+        return self._kb.step_help(problem_key, index, text)
+
+    @off_loop
+    def known_error(self, key: str) -> Optional[KnownError]:
+        return self._kb.known_error(key)
+
+    @off_loop
+    def service_promise(self, priority: str, now: datetime,
+                        since: Optional[datetime] = None) -> ServicePromise:
+        return service_level.promise(self._kb.service_level(), priority, now, since)
 
     @off_loop
     def prevention_tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:

@@ -10,29 +10,71 @@ Every method is a coroutine: implementations that block (SQL) run off the event 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, Optional, Protocol, Sequence, runtime_checkable
+from typing import (
+    Any,
+    Collection,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    runtime_checkable,
+)
 
 from bot.app.feedback import ConversationFeedback, Rating, Vote
 from bot.app.invoices.base import InvoiceRecord
+from bot.app.service_level import ServicePromise
 from bot.app.tickets import Ticket, TicketStatus
 from knowledge.engine import NextMove, StepView
-from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit
+from knowledge.types import (
+    Announcement,
+    Escalation,
+    FollowUpLevel,
+    KnownError,
+    Problem,
+    SearchHit,
+    StepHelp,
+)
 
 
 @runtime_checkable
 class KnowledgeReader(Protocol):
-    """What the conversation needs from the knowledge base: problems and their steps,
-    prevention tips, escalation routes, search, and the announcements in effect."""
+    """What the conversation needs from the knowledge base: problems and their steps, answers
+    to questions during a step, the error catalogue, prevention tips, escalation routes and the
+    service-level promise, search, and the announcements in effect."""
 
     async def problem(self, key: str) -> Optional[Problem]:
         """The problem with ``key``, or None."""
 
-    async def first_step(self, problem_key: str) -> StepView:
-        """The first resolution step (raises `knowledge.errors.UnknownProblem`)."""
+    async def first_step(self, problem_key: str, skip: Collection[str] = ()) -> StepView:
+        """The first resolution step that ``skip`` (conditions in effect,
+        `knowledge.types.StepSkip`) does not skip (raises `knowledge.errors.UnknownProblem`;
+        `ValueError` for an unknown condition). Numbers are the content's: a skipped step keeps
+        its number, and `StepView.skipped` names the steps passed over."""
 
     async def next_move(self, problem_key: str, index: int, outcome: str,
-                        seed: Optional[int] = None) -> NextMove:
-        """What follows step ``index`` given the user's ``outcome`` (`knowledge.engine`)."""
+                        seed: Optional[int] = None, skip: Collection[str] = ()) -> NextMove:
+        """What follows step ``index`` given the user's ``outcome`` (`knowledge.engine`): with
+        ``not_solved``, the next step that ``skip`` does not skip, or escalation when none is
+        left."""
+
+    async def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+        """The answer to a question or remark ``text`` made during step ``index`` (0-based, the
+        step shown last): from the step's ``context``, else the problem's ``general_questions``;
+        None when nothing matches well enough, for outcomes ("没解决", "好了"), bare numbers,
+        pauses, and unknown problems. The caller then offers the same step again; a
+        ``not_applicable`` answer may carry conditions to add to ``skip`` (`StepHelp.implies`)."""
+
+    async def known_error(self, key: str) -> Optional[KnownError]:
+        """The error-catalogue entry with ``key`` (``errors.yml``), or None."""
+
+    async def service_promise(self, priority: str, now: datetime,
+                              since: Optional[datetime] = None) -> ServicePromise:
+        """By when a person contacts the user for a ticket of ``priority`` (``urgent``,
+        ``normal``, ``low``; `ValueError` for others), counted in working hours of working days
+        (China time, holidays and 调休 included) from ``since`` (default ``now``), phrased
+        relative to ``now`` (`bot.app.service_level`)."""
 
     async def prevention_tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:
         """One prevention tip of the problem ``key`` (a general one for None)."""
@@ -41,7 +83,8 @@ class KnowledgeReader(Protocol):
         """The problem's escalation route, or None."""
 
     async def follow_up_levels(self) -> List[FollowUpLevel]:
-        """Ticket follow-up promises by priority (support.yml)."""
+        """Working hours until contact by priority, with a summary text that names no time
+        (``support.yml:service_level``); `service_promise` gives the deadline."""
 
     async def search(self, text: str, limit: int = 3) -> List[SearchHit]:
         """The best knowledge-base matches for ``text``."""

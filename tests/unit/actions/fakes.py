@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Collection, Dict, List, Mapping, Optional, Sequence
 
 from rasa_sdk import Tracker
 
+from bot.app import service_level
 from bot.app.feedback import ConversationFeedback, Rating, Vote
 from bot.app.invoices.base import InvoiceRecord, InvoiceStatus, InvoiceSystemUnavailable
+from bot.app.service_level import ServicePromise
 from bot.app.tickets import Ticket, TicketStatus
 from knowledge.engine import NextMove, StepView, Troubleshooter
-from knowledge.types import Announcement, Escalation, FollowUpLevel, Problem, SearchHit, Step
+from knowledge.types import (
+    Announcement,
+    Escalation,
+    FollowUpLevel,
+    KnownError,
+    Problem,
+    SearchHit,
+    ServiceLevel,
+    Step,
+    StepHelp,
+)
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -60,14 +72,30 @@ def make_problem(key: str = "login_failure", steps: int = 3) -> Problem:
     )
 
 
+#: The service level of the fake: the shipped one's shape (08:30-17:30; 4 / 9 / 18 working hours).
+FAKE_SERVICE_LEVEL = ServiceLevel(
+    time(8, 30), time(17, 30), (("urgent", 4), ("normal", 9), ("low", 18)),
+    (("promise", "专人会在{due}联系您。"),
+     ("promise_outside_hours", "现在是非工作时间，专人会在{due}联系您。"),
+     ("promise_overdue", "抱歉，应在{due}联系您，已经超时。"),
+     ("summary", "{hours}内联系您。")))
+
+
 @dataclass
 class FakeKnowledge:
-    """`bot.app.protocols.KnowledgeReader` over a few problems made by `make_problem`."""
+    """`bot.app.protocols.KnowledgeReader` over a few problems made by `make_problem`.
+
+    ``step_helps`` answers `step_help` by the message text exactly (any problem and step);
+    ``known_errors`` holds catalogue entries by key; the service promise is computed by
+    `bot.app.service_level` from `FAKE_SERVICE_LEVEL`."""
 
     problems: Dict[str, Problem] = field(default_factory=lambda: {
         k: make_problem(k) for k in ("login_failure", "invoice_missing", "upload_failure")})
     announcements: List[Announcement] = field(default_factory=list)
     hits: List[SearchHit] = field(default_factory=list)
+    step_helps: Dict[str, StepHelp] = field(default_factory=dict)
+    known_errors: Dict[str, KnownError] = field(default_factory=dict)
+    level: ServiceLevel = FAKE_SERVICE_LEVEL
 
     async def problem(self, key: str) -> Optional[Problem]:
         return self.problems.get(key)
@@ -75,12 +103,22 @@ class FakeKnowledge:
     def _engine(self) -> Troubleshooter:
         return Troubleshooter(_SyncProblems(self))
 
-    async def first_step(self, problem_key: str) -> StepView:
-        return self._engine().start(problem_key)
+    async def first_step(self, problem_key: str, skip: Collection[str] = ()) -> StepView:
+        return self._engine().start(problem_key, skip=skip)
 
     async def next_move(self, problem_key: str, index: int, outcome: str,
-                        seed: Optional[int] = None) -> NextMove:
-        return self._engine().after(problem_key, index, outcome, seed=seed)
+                        seed: Optional[int] = None, skip: Collection[str] = ()) -> NextMove:
+        return self._engine().after(problem_key, index, outcome, seed=seed, skip=skip)
+
+    async def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+        return self.step_helps.get(text) if problem_key in self.problems else None
+
+    async def known_error(self, key: str) -> Optional[KnownError]:
+        return self.known_errors.get(key)
+
+    async def service_promise(self, priority: str, now: datetime,
+                              since: Optional[datetime] = None) -> ServicePromise:
+        return service_level.promise(self.level, priority, now, since)
 
     def tip(self, key: Optional[str] = None, seed: Optional[int] = None) -> str:
         if key in self.problems:

@@ -57,7 +57,15 @@ def _edit_tip(data):
 
 
 def _edit_level(data):
-    data["follow_up"][0]["hours"] = 2
+    data["service_level"]["respond_within_working_hours"]["urgent"] = 2
+
+
+def _edit_context(data):
+    data["steps"][2]["context"][0]["answer"] += "也可以问公司的IT同事。"
+
+
+def _edit_error(data):
+    data["errors"][0]["cause"] += "（各地规则相同）"
 
 
 @pytest.mark.parametrize("file, change, label", [
@@ -67,6 +75,8 @@ def _edit_level(data):
     ("announcements.yml", _edit_announcement, "announcement:incident-2024-10-29-login-query"),
     ("prevention.yml", _edit_tip, "tip:regular_review"),
     ("support.yml", _edit_level, "follow_up:urgent"),
+    ("login_failure.yml", _edit_context, "problem:login_failure"),
+    ("errors.yml", _edit_error, "error:cy_daily_limit"),
 ])
 def test_one_edit_reports_one_change(sessions, content_dir: Path, file, change, label):
     load(sessions, content_dir)

@@ -62,7 +62,7 @@ def test_problem_is_none_before_the_first_load(sessions):
 
 
 @pytest.mark.parametrize("key, priority, hours",
-                         [("login_failure", "urgent", 4), ("query_empty", "normal", 24)])
+                         [("login_failure", "urgent", 4), ("query_empty", "normal", 9)])
 def test_escalation_takes_follow_up_from_support(shared_kb: KnowledgeBase, key, priority, hours):
     escalation = shared_kb.escalation(key)
 
@@ -95,7 +95,11 @@ def test_support_channels(shared_kb: KnowledgeBase):
 
 
 def test_follow_up_levels(shared_kb: KnowledgeBase):
-    assert [(f.priority, f.hours) for f in shared_kb.follow_up_levels()] == [("urgent", 4), ("normal", 24)]
+    levels = shared_kb.follow_up_levels()
+
+    assert [(f.priority, f.hours) for f in levels] == [("urgent", 4), ("normal", 9), ("low", 18)]
+    assert [f.text.split("内")[0] for f in levels] == [
+        "工单会在4个工作小时", "工单会在1个工作日", "工单会在2个工作日"]
 
 
 @pytest.mark.parametrize("now", [TODAY, datetime(2026, 11, 27, tzinfo=timezone.utc)])

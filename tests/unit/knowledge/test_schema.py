@@ -40,6 +40,16 @@ def _duplicate_first_step_id(data):
     data["steps"][1]["id"] = data["steps"][0]["id"]
 
 
+def _repeat_ask_in_step(data):
+    # "缓存怎么清？" with a full-width question mark: the same variant, so a repeat
+    data["steps"][1]["context"][1]["asks"][0] = data["steps"][1]["context"][0]["asks"][0] + "？"
+
+
+def _skip_every_step(data):
+    for step in data["steps"]:
+        step["skip_when"] = ["error_known"]
+
+
 def _rename_field(data):
     data["steps"][0]["if_not_helpd"] = data["steps"][0].pop("if_not_helped")
 
@@ -118,8 +128,54 @@ BROKEN = [
                  "announcements.yml:announcements[1].kind:", id="unknown-kind"),
     pytest.param("announcements.yml", _set(["announcements", 1, "id"], "incident-2024-10-29-login-query"),
                  "announcements.yml:announcements[1].id: duplicate", id="duplicate-announcement-id"),
-    pytest.param("support.yml", _set(["follow_up", 0, "hours"], "four"), "support.yml:follow_up[0].hours:",
+    pytest.param("support.yml", _set(["service_level", "respond_within_working_hours", "urgent"], "four"),
+                 "support.yml:service_level.respond_within_working_hours.urgent: must be a whole number",
                  id="hours-not-a-number"),
+    pytest.param("support.yml", _set(["service_level", "respond_within_working_hours", "normal"], 100),
+                 "support.yml:service_level.respond_within_working_hours.normal: must be a whole number",
+                 id="hours-too-many"),
+    pytest.param("support.yml", _set(["service_level", "working_hours"], "17:30-08:30"),
+                 "support.yml:service_level.working_hours: must open before it closes", id="hours-reversed"),
+    pytest.param("support.yml", _set(["service_level", "working_hours"], "8:30 to 17:30"),
+                 "support.yml:service_level.working_hours: must be HH:MM-HH:MM", id="hours-unparsable"),
+    pytest.param("support.yml", _set(["service_level", "texts", "promise"], "专人会尽快联系您。"),
+                 "support.yml:service_level.texts.promise: must contain {due}", id="promise-without-due"),
+    pytest.param("support.yml", _set(["service_level", "texts", "summary"], "{hours}内由{agent}联系您。"),
+                 "support.yml:service_level.texts.summary: unknown placeholder(s) agent",
+                 id="unknown-placeholder"),
+    pytest.param("support.yml", _delete(["service_level", "texts", "promise_overdue"]),
+                 "support.yml:service_level.texts.promise_overdue: missing", id="missing-template"),
+    pytest.param("support.yml", _set(["service_level", "respond_within_working_hours"], {"normal": 9}),
+                 "login_failure.yml:escalation.priority: unknown priority 'urgent'",
+                 id="escalation-priority-gone"),
+    pytest.param("login_failure.yml", _delete(["steps", 1, "context"]),
+                 "login_failure.yml:steps[1].context: missing", id="step-without-context"),
+    pytest.param("login_failure.yml", _set(["steps", 1, "context", 0, "kind"], "faq"),
+                 "login_failure.yml:steps[1].context[0].kind: must be one of question, not_applicable",
+                 id="unknown-context-kind"),
+    pytest.param("login_failure.yml", _set(["steps", 1, "context", 0, "asks"], ["缓存怎么清", "怎么清缓存"]),
+                 "login_failure.yml:steps[1].context[0].asks: needs at least 3", id="too-few-asks"),
+    pytest.param("login_failure.yml", _set(["steps", 1, "context", 0, "asks"], ["a", "b", "c"]),
+                 "login_failure.yml:steps[1].context[0].asks[0]: must be Chinese text",
+                 id="asks-not-chinese"),
+    pytest.param("login_failure.yml", _set(["steps", 1, "context", 0, "asks", 0], "缓" * 41),
+                 "login_failure.yml:steps[1].context[0].asks[0]: at most 40 characters", id="ask-too-long"),
+    pytest.param("login_failure.yml", _set(["steps", 1, "context", 0, "answer"], "请" * 201),
+                 "login_failure.yml:steps[1].context[0].answer: at most 200 characters",
+                 id="answer-too-long"),
+    pytest.param("login_failure.yml", _repeat_ask_in_step, "login_failure.yml:steps[1].context[1].asks[0]: "
+                 "duplicate variant", id="repeated-ask-in-step"),
+    pytest.param("login_failure.yml", _set(["general_questions", 0, "implies"], ["no_tax_device"]),
+                 "login_failure.yml:general_questions[0].implies: only not_applicable entries",
+                 id="question-implies"),
+    pytest.param("login_failure.yml", _set(["steps", 0, "skip_when"], ["user_is_tired"]),
+                 "login_failure.yml:steps[0].skip_when[0]: unknown condition 'user_is_tired'",
+                 id="unknown-skip-condition"),
+    pytest.param("login_failure.yml", _skip_every_step, "login_failure.yml:steps: every step is skipped when "
+                 "'error_known'", id="every-step-skipped"),
+    pytest.param("login_failure.yml", _delete(["general_questions"]),
+                 "login_failure.yml:general_questions: missing",
+                 id="no-general-questions"),
     pytest.param("support.yml", _delete(["channels", 0, "contact"]),
                  "support.yml:channels[0].contact: missing", id="channel-without-contact"),
     pytest.param("prevention.yml", _set(["tips", 0, "text"], ""), "prevention.yml:tips[0].text: empty",
