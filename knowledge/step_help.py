@@ -23,17 +23,17 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from bot.zhtext import normalise_for_nlu
-from knowledge.search import STOP_WORDS, TextVectors
+from knowledge.search import STOP_WORDS, TextVectors, tokenize
 from knowledge.types import ContextEntry, Problem, StepHelp
 
 #: Scores at or above this answer the message. Calibrated on the shipped content
 #: (tests/unit/knowledge/test_step_help.py; docs/knowledge.md "Step help" has the figures).
-STEP_HELP_MATCH = 0.45
+STEP_HELP_MATCH = 0.42
 
 #: Words search drops but step help keeps: here the difference between a question about the
 #: step ("报错在哪里看"), a remark ("我们没有UKey") and an outcome ("还是报错", "已经好了") is
 #: carried by exactly these words — interrogatives, negation, "still", "already".
-KEPT_WORDS = frozenset("怎么 什么 为什么 哪里 哪些 吗 呢 多少 还是 已经 没 没有 不".split())
+KEPT_WORDS = frozenset("怎么 什么 为什么 哪里 哪些 吗 呢 多少 还是 已经 没 没有 不 不是 是不是".split())
 STEP_HELP_STOP_WORDS = STOP_WORDS - KEPT_WORDS
 
 #: Interrogatives said in many ways, each rewritten to one form in variants and messages alike
@@ -60,8 +60,9 @@ def canonical(text: str) -> str:
 _OUTCOME = re.compile(
     r"(?:^|[，,。.!！;；\s]|试了|试过|做了|弄了|但|可是|不过|结果)(?:还是|仍然|依然|照样|一直|又)"
     r"|(?:好了|好啦|可以了|解决了|没解决|搞定了?|成功了|不行|没用|没反应|没效果"
-    r"|能用了|登录了|登上了|登进去了|能开了|开出来了|传上去了|查到了)[啊呀吧了的哦啦\s!！。.]*$"
-    r"|^(?:等一下|等等|稍等|等会|我找找|我看看|我去看看|我先看看)")
+    r"|能用了|登录了|登上了|登进去了|能开了|开出来了|传上去了|查到了)"
+    r"(?:[，,\s]*(?:谢谢|多谢|感谢|谢啦)[你您啦了]*)?[啊呀吧了的哦啦\s!！。.]*$"
+    r"|^(?:等一下|等我一下|等等|稍等|等会|我找找|我看看|我去看看|我先看看)")
 #: A negation: a variant that has one ("去不了税务局", "电脑不能重启") means something else than a
 #: message without one ("去税务局要带什么", "电脑能重启吗"), so it does not count for such a message.
 _NEGATION = re.compile(r"不|没|无|未|别")
@@ -124,7 +125,7 @@ class StepHelpIndex:
             question (`reports_without_asking`) and an unknown problem; an index outside the
             steps looks at the general questions only.
         """
-        if reports_without_asking(text):
+        if reports_without_asking(text) or not self.has_topic(text):
             return None
         scored = self.scores(problem_key, index, text)
         for scope in ("step", "general"):
@@ -132,6 +133,12 @@ class StepHelpIndex:
             if candidates and candidates[0].score >= STEP_HELP_MATCH:
                 return candidates[0]
         return None
+
+    @staticmethod
+    def has_topic(text: str) -> bool:
+        """Whether ``text`` has a word beyond the interrogatives and negations step help keeps
+        (`KEPT_WORDS`): "不是", "没有", "为什么呢" name nothing to answer about."""
+        return any(t not in KEPT_WORDS for t in tokenize(canonical(text), STEP_HELP_STOP_WORDS))
 
     def scores(self, problem_key: str, index: int, text: str) -> List[StepHelp]:
         """Every entry of the step and of the problem's general questions with its best score,

@@ -222,3 +222,33 @@ def test_unreachable_database_raises_storage_error(content_dir: Path):
 
     with pytest.raises(StorageError):
         load(sessions, content_dir)
+
+
+def test_step_context_skips_and_errors_are_child_rows_replaced_with_their_problem(
+        kb: KnowledgeBase, sessions, content_dir: Path):
+    from knowledge.models import KnownErrorRow, ProblemQuestionRow, StepContextRow, StepSkipRow
+
+    def counts():
+        with sessions() as s:
+            return [s.execute(select(func.count()).select_from(model)).scalar_one()
+                    for model in (StepContextRow, StepSkipRow, ProblemQuestionRow, KnownErrorRow)]
+
+    before = counts()
+    edit_document(content_dir, "issuance_failure.yml", lambda d: d["steps"].pop(3))  # the device step
+
+    report = load(sessions, content_dir)
+
+    removed = kb.problem("issuance_failure")
+    assert report.changed == ("problem:issuance_failure",)
+    assert "check_tax_device" not in [s.id for s in removed.steps]
+    after = counts()
+    assert after[0] == before[0] - 4 and after[1] == before[1] - 1 and after[2:] == before[2:]
+
+
+def test_a_removed_catalogue_entry_is_reported(sessions, content_dir: Path):
+    load(sessions, content_dir)
+    edit_document(content_dir, "errors.yml", lambda d: d["errors"].pop())
+
+    report = load(sessions, content_dir)
+
+    assert len(report.removed) == 1 and report.removed[0].startswith("error:")

@@ -172,3 +172,71 @@ def test_invalid_console_announcement_is_rejected(kb: KnowledgeBase, kwargs):
         kb.add_announcement(**kwargs)
 
     assert kb.announcements(source="console") == []
+
+
+# ------------------------------------------------------- step context, skips, errors, service level
+
+def test_every_step_carries_context_and_every_problem_general_questions(shared_kb: KnowledgeBase):
+    problems = shared_kb.problems()
+
+    assert [p.key for p in problems] == list(PROBLEM_KEYS)
+    for problem in problems:
+        assert problem.general_questions, problem.key
+        for step in problem.steps:
+            assert 2 <= len(step.context) <= 6, (problem.key, step.id)
+            assert all(3 <= len(e.asks) <= 6 and len(e.answer) <= 200 for e in step.context)
+
+
+def test_steps_come_back_with_their_skip_conditions(shared_kb: KnowledgeBase):
+    skips = {(p.key, s.id): s.skip_when for p in shared_kb.problems() for s in p.steps if s.skip_when}
+
+    assert skips == {
+        ("login_failure", "check_ukey_certificate"): ("no_tax_device",),
+        ("issuance_failure", "read_error_and_fix"): ("error_known",),
+        ("issuance_failure", "check_tax_device"): ("no_tax_device",),
+        ("system_outage", "confirm_outage"): ("outage_announced",),
+    }
+
+
+def test_issuance_has_a_step_for_the_tax_device(shared_kb: KnowledgeBase):
+    steps = shared_kb.problem("issuance_failure").steps
+    device = next(s for s in steps if s.id == "check_tax_device")
+
+    assert 4 <= len(steps) <= 7 and "UKey" in device.instructions and "清卡" in device.instructions
+    assert any(e.kind == "not_applicable" and "数电" in e.answer for e in device.context)
+
+
+def test_known_errors_are_stored_as_in_the_catalogue(shared_kb: KnowledgeBase):
+    from knowledge.error_catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+
+    assert shared_kb.known_errors() == list(catalogue.errors)
+    assert shared_kb.known_error("cy_daily_limit") == catalogue.get("cy_daily_limit")
+    assert shared_kb.known_error("no_such_error") is None
+
+
+def test_known_errors_build_the_matcher(shared_kb: KnowledgeBase):
+    from knowledge.error_catalogue import ErrorCatalogue
+
+    found = ErrorCatalogue(shared_kb.known_errors()).match("查验时提示：超过该张发票当日查验次数")
+
+    assert found is not None and found.error.key == "cy_daily_limit"
+
+
+def test_service_level(shared_kb: KnowledgeBase):
+    level = shared_kb.service_level()
+
+    assert level.working_hours == "08:30-17:30" and level.priorities == ("urgent", "normal", "low")
+    assert [level.hours_phrase(level.hours_for(p)) for p in level.priorities] == [
+        "4个工作小时", "1个工作日", "2个工作日"]
+    assert "{due}" in level.text("promise")
+    with pytest.raises(ValueError, match="unknown priority"):
+        level.hours_for("whenever")
+
+
+def test_service_level_before_the_first_load(sessions):
+    from knowledge.errors import KnowledgeNotLoaded
+
+    with pytest.raises(KnowledgeNotLoaded):
+        KnowledgeBase(sessions).service_level()
