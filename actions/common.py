@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 
 from knowledge.types import PROBLEM_KEYS
 
@@ -66,12 +65,3 @@ def collected_details(tracker: Tracker) -> Dict[str, Any]:
         for name in DETAIL_SLOTS
         if tracker.get_slot(name) not in (None, "")
     }
-
-
-def end_of_problem_events() -> List[SlotSet]:
-    """Slot resets when a problem is closed or handed over."""
-    return [
-        SlotSet("problem", None),
-        SlotSet("step_index", None),
-        SlotSet("steps_tried", []),
-    ]

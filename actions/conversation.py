@@ -4,7 +4,6 @@ Rules: data/rules/conversation.yml.
 """
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -12,14 +11,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity_values, problem_with_step_on_screen
+from actions.common import latest_entity_values
 from actions.feedback import ActionStoreRating
 from actions.invoice_lookup import ActionCheckInvoice
-from bot.app import container
-from bot.app.protocols import FeedbackStore, InvoiceSystem, TicketStore
+from bot.app.protocols import FeedbackStore, InvoiceSystem
 from bot.zhtext import normalise, validate_tax_id
-
-logger = logging.getLogger(__name__)
 
 # Something shaped like a 统一社会信用代码: 18 characters of digits and capitals.
 _TAX_ID_SHAPE = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])")
@@ -42,9 +38,7 @@ class ActionHandleShortReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if problem_with_step_on_screen(tracker):
-            dispatcher.utter_message(response="utter_waiting_for_step_result")
-        elif tracker.get_slot("awaiting_rating"):
+        if tracker.get_slot("awaiting_rating"):
             dispatcher.utter_message(response="utter_ask_rating")
         elif (tracker.latest_message or {}).get("intent", {}).get("name") == "deny":
             dispatcher.utter_message(response="utter_goodbye")
@@ -54,18 +48,18 @@ class ActionHandleShortReply(Action):
 
 
 class ActionHandleInform(Action):
-    """The user sent details without a question pending.
+    """The user sent details without a question pending (no step on screen, no open ticket:
+    those have rules of their own).
 
     An invoice number is looked up straight away; an invalid tax ID is explained; a bare
     number right after the rating question is the rating (typed instead of clicked); anything
-    else is acknowledged and the user is asked what the problem is (or the step re-shown).
+    else is acknowledged and the user is asked what the problem is.
     """
 
-    def __init__(self, invoices: Optional[InvoiceSystem] = None, feedback: Optional[FeedbackStore] = None,
-                 tickets: Optional[TicketStore] = None) -> None:
+    def __init__(self, invoices: Optional[InvoiceSystem] = None,
+                 feedback: Optional[FeedbackStore] = None) -> None:
         self._check_invoice = ActionCheckInvoice(invoices)
         self._store_rating = ActionStoreRating(feedback)
-        self._tickets = tickets
 
     def name(self) -> Text:
         return "action_handle_inform"
@@ -81,23 +75,5 @@ class ActionHandleInform(Action):
             return await self._check_invoice.run(dispatcher, tracker, domain)
         if tracker.get_slot("awaiting_rating") and _BARE_RATING.fullmatch(normalise(text).strip()):
             return await self._store_rating.run(dispatcher, tracker, domain)
-        if problem_with_step_on_screen(tracker):
-            dispatcher.utter_message(response="utter_detail_noted_during_step")
-        elif await self._added_to_open_ticket(tracker, text):
-            dispatcher.utter_message(response="utter_detail_added_to_ticket",
-                                     ticket_number=tracker.get_slot("ticket_number"))
-        else:
-            dispatcher.utter_message(response="utter_inform_received")
+        dispatcher.utter_message(response="utter_inform_received")
         return []
-
-    async def _added_to_open_ticket(self, tracker: Tracker, text: str) -> bool:
-        """After a hand-over, a detail (a phone number, a time to call) goes on the ticket."""
-        number = tracker.get_slot("ticket_number")
-        if not number or not text.strip():
-            return False
-        try:
-            tickets = self._tickets or container.current().tickets()
-            return await tickets.add_note(number, text) is not None
-        except Exception:  # noqa: BLE001 - the user still gets an answer
-            logger.exception("adding a note to ticket %s failed", number)
-            return False

@@ -1,6 +1,8 @@
 """Actions that walk the user through a problem's resolution steps, one at a time.
 
-Rules: data/rules/troubleshooting.yml and data/rules/invoice_lookup.yml.
+Rules: data/rules/troubleshooting.yml and data/rules/invoice_lookup.yml. The flow itself (start,
+next step, a pasted error's fix first) is in actions/flow.py; questions and remarks while a
+step is on screen are handled by actions/during_step.py.
 """
 from __future__ import annotations
 
@@ -11,21 +13,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (
-    PROBLEMS,
-    current_problem,
-    end_of_problem_events,
-    latest_entity_values,
-    latest_intent,
-    problem_with_step_on_screen,
-    shown_step_index,
-)
+from actions.common import PROBLEMS, current_problem
+from actions.flow import FlowState, end_of_problem_events, show_next_step, start_problem
 from actions.handoff import hand_over
 from bot.app import container
-from bot.app.database import CHINA_TZ
+from bot.app.database import china_now
 from bot.app.protocols import KnowledgeReader
-from knowledge.engine import NOT_SOLVED
-from knowledge.errors import UnknownProblem
+
+#: Below this intent confidence a typed "solved" is confirmed before the problem is closed.
+SOLVED_CONFIDENCE = 0.85
 
 
 async def prevention_tips(kb: KnowledgeReader, problem: Optional[str], limit: int) -> List[str]:
@@ -46,18 +42,15 @@ async def prevention_tips(kb: KnowledgeReader, problem: Optional[str], limit: in
 class ActionStartTroubleshooting(Action):
     """Acknowledge a reported problem and say whether an announcement explains it.
 
-    Sets ``problem`` to the reported intent and resets the step position. Details given in
-    the same message (an invoice number, say) are kept; older ones are cleared.
-
-    The same problem reported again while one of its steps is on screen ("还是登录不上",
-    "提示额度不足") means it persists: the position is kept, so the next step follows instead
-    of the whole introduction and step 1 again.
+    Sets ``problem`` to the reported intent and resets the step position; a pasted error of the
+    catalogue (the ``known_error`` entity) is kept, so that its specific fix comes first. An
+    invoice number given earlier in the conversation is kept (never asked for twice).
     """
 
     def __init__(self, knowledge: Optional[KnowledgeReader] = None,
                  clock: Optional[Callable[[], datetime]] = None) -> None:
         self._knowledge = knowledge
-        self._clock = clock or (lambda: datetime.now(CHINA_TZ))
+        self._clock = clock or china_now
 
     def name(self) -> Text:
         return "action_start_troubleshooting"
@@ -66,55 +59,22 @@ class ActionStartTroubleshooting(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         kb = self._knowledge or container.current().knowledge()
-        problem = latest_intent(tracker)
-        if problem not in PROBLEMS:
-            problem = current_problem(tracker)
+        state = FlowState.from_tracker(tracker)
+        problem = state.intent if state.intent in PROBLEMS else state.problem
         if problem is None:
             dispatcher.utter_message(response="utter_which_problem")
             return []
-        if problem == problem_with_step_on_screen(tracker):
-            dispatcher.utter_message(response="utter_same_problem_continues")
-            return []
-
-        entry = await kb.problem(problem)
-        if entry is not None and entry.acknowledgement:
-            dispatcher.utter_message(text=entry.acknowledgement)
-
-        announcements = await kb.active_announcements(self._clock(), problem)
-        if announcements:
-            notice = announcements[0]
-            dispatcher.utter_message(
-                response="utter_announcement",
-                announcement_title=notice.title,
-                announcement_message=notice.message,
-                expected_recovery=(
-                    f"{notice.expected_recovery:%m月%d日 %H:%M}"
-                    if notice.expected_recovery
-                    else "暂未确定"
-                ),
-            )
-            dispatcher.utter_message(response="utter_announcement_continue")
-        elif problem == "system_outage":
-            dispatcher.utter_message(response="utter_no_announcement")
-
-        events: List[EventType] = [
-            SlotSet("problem", problem),
-            SlotSet("step_index", None),
-            SlotSet("steps_tried", []),
-            SlotSet("invoice_status", None),
-            SlotSet("invoice_number_attempts", 0.0),
-            SlotSet("awaiting_rating", False),
-        ]
-        if not latest_entity_values(tracker, "invoice_number"):
-            events.append(SlotSet("invoice_number", None))
-        return events
+        known = state.entity("known_error")
+        return await start_problem(dispatcher, state, problem, kb, self._clock(),
+                                   known_error=known[0] if known else None)
 
 
 class ActionNextStep(Action):
     """Show the next resolution step with 已解决 / 没解决 / 转人工 buttons.
 
-    After a step that did not help, first says what that step's content advises next. When
-    the steps run out, hands the case over with a ticket.
+    A pasted error's specific fix comes before the general steps. After a step that did not
+    help, first says what that step's content advises next. When the steps run out (or the
+    error needs a person), hands the case over with a ticket.
     """
 
     def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
@@ -127,48 +87,20 @@ class ActionNextStep(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         kb = self._knowledge or container.current().knowledge()
-        problem = current_problem(tracker)
-        if problem is None:
-            dispatcher.utter_message(response="utter_which_problem")
-            return []
-
-        shown = shown_step_index(tracker)
-        try:
-            if shown is None:
-                step = await kb.first_step(problem)
-                lead_in = None
-            else:
-                move = await kb.next_move(problem, shown, NOT_SOLVED)
-                step = move.step
-                lead_in = step.lead_in if step else move.lead_in
-        except UnknownProblem:
-            dispatcher.utter_message(response="utter_which_problem")
-            return end_of_problem_events()
-        except ValueError:  # the content changed under a running conversation
-            step, lead_in = None, None
-
-        if lead_in and latest_intent(tracker) == "problem_persists":
-            dispatcher.utter_message(response="utter_step_did_not_help", if_not_helped=lead_in)
-        if step is None:
-            dispatcher.utter_message(response="utter_steps_exhausted")
-            return await hand_over(dispatcher, tracker)
-
-        dispatcher.utter_message(
-            response="utter_troubleshooting_step",
-            step_number=step.number,
-            step_total=step.total,
-            step_title=step.title,
-            step_instructions=step.instructions,
-        )
-        tried = list(tracker.get_slot("steps_tried") or [])
-        return [
-            SlotSet("step_index", float(step.index)),
-            SlotSet("steps_tried", tried + [step.step_id]),
-        ]
+        state = FlowState.from_tracker(tracker)
+        events = await show_next_step(dispatcher, state, kb,
+                                      say_lead_in=state.intent == "problem_persists")
+        if events is None:
+            return await hand_over(dispatcher, state, knowledge=kb)
+        return events
 
 
 class ActionCloseProblem(Action):
-    """The step worked: one prevention tip, then ask for a 1-5 rating."""
+    """The step worked: one prevention tip, then ask for a 1-5 rating.
+
+    A typed "solved" the model is not sure of ("那什么时候能好" read as solved) is confirmed
+    first ("是已经解决了吗？"); the buttons send a sure answer either way.
+    """
 
     def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
         self._knowledge = knowledge
@@ -182,6 +114,10 @@ class ActionCloseProblem(Action):
         problem = current_problem(tracker)
         if problem is None:
             dispatcher.utter_message(response="utter_nothing_to_solve")
+            return []
+        state = FlowState.from_tracker(tracker)
+        if state.confidence < SOLVED_CONFIDENCE:
+            dispatcher.utter_message(response="utter_confirm_solved")
             return []
         kb = self._knowledge or container.current().knowledge()
         dispatcher.utter_message(response="utter_problem_solved", tip=await kb.prevention_tip(problem))

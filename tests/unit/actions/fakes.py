@@ -38,22 +38,45 @@ def make_tracker(
     entities: Optional[List[Dict[str, Any]]] = None,
     sender_id: str = "user-1",
     active_loop: Optional[str] = None,
+    confidence: float = 1.0,
+    events: Optional[List[Dict[str, Any]]] = None,
 ) -> Tracker:
     """A rasa-sdk tracker whose latest message has ``intent``, ``text`` and ``entities``."""
     return Tracker(
         sender_id=sender_id,
         slots=dict(slots or {}),
         latest_message={
-            "intent": {"name": intent, "confidence": 1.0},
+            "intent": {"name": intent, "confidence": confidence},
             "entities": entities or [],
             "text": text,
         },
-        events=[],
+        events=list(events or []),
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},
         latest_action_name="action_listen",
     )
+
+
+#: A Monday in working hours (China time): service-level promises are deterministic from here.
+MONDAY_10 = datetime(2026, 11, 30, 10, tzinfo=timezone(timedelta(hours=8)))
+
+
+def user_event(text: str, intent: str) -> Dict[str, Any]:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 1.0}}}
+
+
+def form_tracker(answers: List[str], intent: str = "inform", opener: str = "发票在系统里找不到",
+                 slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    """A tracker in ``invoice_form``: the opener, the activation, then ``answers`` (the last one
+    with ``intent``, the others "inform", or "wait" when they ask to wait)."""
+    events = [user_event(opener, "invoice_missing"), {"event": "active_loop", "name": "invoice_form"}]
+    for i, answer in enumerate(answers):
+        last = i == len(answers) - 1
+        events.append(user_event(answer, intent if last else ("wait" if "等" in answer else "inform")))
+    latest_text, latest_intent = (answers[-1], intent) if answers else (opener, intent)
+    return make_tracker(slots, intent=latest_intent, text=latest_text, active_loop="invoice_form",
+                        events=events)
 
 
 def make_problem(key: str = "login_failure", steps: int = 3) -> Problem:

@@ -6,9 +6,10 @@ from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionHandleInform
+from actions.during_step import ActionHandleDuringStep
 from actions.feedback import ActionStoreRating
-from actions.handoff import ActionCreateTicket, ActionReportTicket
-from actions.invoice_lookup import ActionCheckInvoice, ValidateInvoiceForm
+from actions.handoff import ActionCreateTicket, ActionFollowUpTicket, ActionReportTicket
+from actions.invoice_lookup import ActionAskInvoiceNumber, ActionCheckInvoice, ValidateInvoiceForm
 from actions.knowledge_search import ActionSearchKnowledge
 from actions.troubleshooting import (
     ActionCloseProblem,
@@ -18,13 +19,16 @@ from actions.troubleshooting import (
 )
 from bot.app import container
 from bot.app.invoices.base import InvoiceStatus
+from bot.app.tickets import TicketStatus
 from knowledge.types import SearchHit
 from tests.unit.actions.fakes import (
+    MONDAY_10,
     FakeFeedback,
     FakeInvoices,
     FakeKnowledge,
     FakeTickets,
     announcement,
+    form_tracker,
     invoice,
     make_tracker,
 )
@@ -51,13 +55,14 @@ def slot_events(events):
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-async def test_start_acknowledges_and_resets_the_position(kb):
+async def test_start_acknowledges_and_resets_the_position_but_keeps_a_given_number(kb):
     dispatcher = CollectingDispatcher()
     tracker = make_tracker({"step_index": 3.0, "invoice_number": "87654321"}, intent="login_failure")
     events = await ActionStartTroubleshooting(kb).run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == "理解您的着急。"
-    assert slot_events(events) | {} == {**slot_events(events), "problem": "login_failure", "step_index": None}
-    assert slot_events(events)["invoice_number"] is None
+    assert slot_events(events) | {} == {**slot_events(events), "problem": "login_failure", "step_index": None,
+                                        "step_on_screen": False}
+    assert "invoice_number" not in slot_events(events)  # never asked for twice
 
 
 async def test_start_keeps_an_invoice_number_given_in_the_same_message(kb):
@@ -100,11 +105,13 @@ async def test_steps_one_at_a_time_then_a_ticket(kb, tickets):
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, make_tracker(slots, intent="problem_persists"), {})
     assert responses(dispatcher) == ["utter_step_did_not_help", "utter_steps_exhausted",
-                                     "utter_ticket_created"]
+                                     "utter_ticket_created_steps"]
+    assert dispatcher.messages[-1]["steps_count"] == 3
     ticket = tickets.created[-1]
     assert ticket.problem == "login_failure" and ticket.steps_tried == ["s0", "s1", "s2"]
     assert slot_events(events)["ticket_number"] == ticket.number
     assert slot_events(events)["problem"] is None
+    assert slot_events(events)["ticket_open"] is True and slot_events(events)["step_on_screen"] is False
 
 
 async def test_next_step_without_a_problem_asks_which(kb):
@@ -138,10 +145,46 @@ async def test_ticket_on_request_collects_details_and_leaves_the_form(kb, ticket
     tracker = make_tracker({"problem": "invoice_missing", "invoice_number": "12345678",
                             "platform": "电子税务局", "steps_tried": ["s0"]},
                            intent="request_human", active_loop="invoice_form")
-    events = await ActionCreateTicket().run(dispatcher, tracker, {})
+    events = await ActionCreateTicket(clock=lambda: MONDAY_10).run(dispatcher, tracker, {})
     assert events[0] == ActiveLoop(None)
     assert tickets.created[0].details == {"invoice_number": "12345678", "platform": "电子税务局"}
-    assert dispatcher.messages[0]["follow_up"] == "4 小时内联系您。"
+    assert responses(dispatcher) == ["utter_ticket_created_steps_details"]
+    assert "前" in dispatcher.messages[0]["follow_up"]  # a concrete time from the service level
+
+
+@pytest.mark.parametrize("slots, expected", [
+    ({"problem": "login_failure", "steps_tried": ["s0"]}, "utter_ticket_created_steps"),
+    ({"problem": "login_failure"}, "utter_ticket_created_problem"),
+    ({"problem": "login_failure", "phone_number": "13800138000"}, "utter_ticket_created_problem_details"),
+    ({"phone_number": "13800138000"}, "utter_ticket_created_details"),
+    ({}, "utter_ticket_created_bare"),
+])
+async def test_the_ticket_reply_says_exactly_what_was_recorded(kb, tickets, slots, expected):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots, intent="request_human")
+    await ActionCreateTicket(clock=lambda: MONDAY_10).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == [expected]
+
+
+async def test_asking_again_returns_the_open_ticket(kb, tickets):
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    await ActionCreateTicket(clock=lambda: MONDAY_10).run(first, make_tracker(intent="request_human"), {})
+    tracker = make_tracker({"problem": "upload_failure"}, intent="request_human")
+    events = await ActionCreateTicket(clock=lambda: MONDAY_10).run(second, tracker, {})
+    assert len(tickets.created) == 1
+    assert responses(second) == ["utter_ticket_exists"]
+    assert second.messages[0]["ticket_number"] == tickets.created[0].number
+    assert tickets.created[0].details["notes"] == ["problem=upload_failure"]
+    assert slot_events(events)["ticket_number"] == tickets.created[0].number
+
+
+async def test_the_promise_is_the_same_at_creation_and_in_the_status_reply(kb, tickets):
+    created = CollectingDispatcher()
+    await ActionCreateTicket(clock=lambda: MONDAY_10).run(created, make_tracker(intent="request_human"), {})
+    status = CollectingDispatcher()
+    await ActionReportTicket(tickets, kb, clock=lambda: MONDAY_10).run(status, make_tracker(), {})
+    assert responses(status) == ["utter_ticket_status_open"]
+    assert status.messages[0]["follow_up"] == created.messages[0]["follow_up"]
 
 
 async def test_ticket_failure_still_answers(kb):
@@ -167,9 +210,17 @@ async def test_each_invoice_status_is_explained(status):
     fake = FakeInvoices({"12345678": invoice("12345678", status)})
     dispatcher = CollectingDispatcher()
     events = await ActionCheckInvoice(fake).run(
-        dispatcher, make_tracker({"invoice_number": "12345678"}), {})
+        dispatcher, make_tracker({"invoice_number": "12345678"}, intent="inform", text="12345678"), {})
     assert responses(dispatcher) == ["utter_invoice_found", f"utter_invoice_status_{status.value}"]
-    assert slot_events(events) == {"invoice_status": status.value}
+    assert slot_events(events) == {"invoice_number": "12345678", "invoice_status": status.value}
+
+
+async def test_a_number_given_earlier_is_used_and_said(kb):
+    fake = FakeInvoices({"12345678": invoice("12345678", InvoiceStatus.ISSUED)})
+    dispatcher = CollectingDispatcher()
+    await ActionCheckInvoice(fake).run(
+        dispatcher, make_tracker({"invoice_number": "12345678"}, intent="query_empty", text="还是查不到"), {})
+    assert responses(dispatcher)[0] == "utter_invoice_number_kept"
 
 
 @pytest.mark.parametrize(
@@ -182,9 +233,9 @@ async def test_each_invoice_status_is_explained(status):
 async def test_unknown_invoice_and_unavailable_system(fake, expected, status):
     dispatcher = CollectingDispatcher()
     events = await ActionCheckInvoice(fake).run(
-        dispatcher, make_tracker({"invoice_number": "87654321"}), {})
+        dispatcher, make_tracker({"invoice_number": "87654321"}, intent="inform", text="87654321"), {})
     assert responses(dispatcher) == [expected]
-    assert slot_events(events) == {"invoice_status": status}
+    assert slot_events(events) == {"invoice_number": "87654321", "invoice_status": status}
 
 
 async def test_check_without_a_number_says_nothing():
@@ -211,10 +262,43 @@ async def test_check_without_a_number_says_nothing():
 )
 def test_invoice_number_validation(value, intent, attempts, expected_slots, expected_response):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"invoice_number_attempts": attempts}, intent=intent, text=value)
+    tracker = form_tracker(answers=["1234"] * attempts + [value], intent=intent)
     result = ValidateInvoiceForm().validate_invoice_number(value, dispatcher, tracker, {})
     assert result == expected_slots
     assert responses(dispatcher) == ([expected_response] if expected_response else [])
+
+
+def test_the_message_that_started_the_form_is_not_an_answer():
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(answers=[], intent="invoice_missing", opener="我们系统里没有这张发票")
+    result = ValidateInvoiceForm().validate_invoice_number("我们系统里没有这张发票", dispatcher, tracker, {})
+    assert result == {"invoice_number": None} and dispatcher.messages == []
+
+
+def test_waiting_is_not_a_failed_answer():
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(answers=["等一下我找找"], intent="wait")
+    result = ValidateInvoiceForm().validate_invoice_number("等一下我找找", dispatcher, tracker, {})
+    assert result == {"invoice_number": None} and responses(dispatcher) == ["utter_take_your_time"]
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(answers=["等一下我找找", "1234"], intent="inform")
+    result = ValidateInvoiceForm().validate_invoice_number("1234", dispatcher, tracker, {})
+    assert result["invoice_number_attempts"] == 1.0  # the pause did not count
+
+
+async def test_the_number_is_asked_for_once_in_full():
+    dispatcher = CollectingDispatcher()
+    await ActionAskInvoiceNumber().run(dispatcher, form_tracker(answers=[], intent="invoice_missing"), {})
+    assert responses(dispatcher) == ["utter_ask_invoice_number"]
+    dispatcher = CollectingDispatcher()
+    await ActionAskInvoiceNumber().run(dispatcher, form_tracker(answers=["1234"], intent="inform"), {})
+    assert dispatcher.messages == []  # the validation already said what was wrong
+
+
+async def test_a_pasted_error_needs_no_invoice_number():
+    form = ValidateInvoiceForm()
+    tracker = make_tracker({"known_error": "cy_daily_limit"})
+    assert await form.required_slots(["invoice_number"], CollectingDispatcher(), tracker, {}) == []
 
 
 async def test_form_stops_asking_after_two_failures():
@@ -259,13 +343,13 @@ async def test_rating_is_stored_when_understood(entities, text, stored):
         assert feedback.ratings == [] and responses(dispatcher) == ["utter_rating_unclear"]
 
 
-async def test_the_same_problem_again_during_its_steps_keeps_the_position(kb):
+async def test_the_same_problem_again_during_its_steps_moves_on(kb):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"problem": "login_failure", "step_index": 1.0, "steps_tried": ["a", "b"]},
+    tracker = make_tracker({"problem": "login_failure", "step_index": 1.0, "steps_tried": ["s0", "s1"]},
                            intent="login_failure", text="还是登录不上")
-    events = await ActionStartTroubleshooting(kb).run(dispatcher, tracker, {})
-    assert responses(dispatcher) == ["utter_same_problem_continues"]
-    assert events == []  # step_index stays: action_next_step shows the following step
+    events = await ActionHandleDuringStep(kb).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_same_problem_continues", "utter_troubleshooting_step"]
+    assert slot_events(events)["step_index"] == 2.0
 
 
 async def test_another_problem_during_the_steps_starts_over(kb):
@@ -298,21 +382,37 @@ async def test_other_details_are_not_taken_for_a_rating(slots, text):
     assert responses(dispatcher) == ["utter_inform_received"]
 
 
-async def test_a_detail_after_the_hand_over_goes_on_the_ticket():
+async def test_a_detail_after_the_hand_over_goes_on_the_ticket(kb):
     tickets = FakeTickets()
     ticket = await tickets.create("user-1", "login_failure", {}, [])
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"ticket_number": ticket.number}, intent="inform",
-                           text="电话13800138000，下午都在")
-    await ActionHandleInform(tickets=tickets).run(dispatcher, tracker, {})
-    assert ticket.details["notes"] == ["电话13800138000，下午都在"]
+    tracker = make_tracker({"ticket_number": ticket.number, "ticket_open": True}, intent="inform",
+                           text="电话 138-0013-8000，下午都在",
+                           entities=[{"entity": "phone_number", "value": "13800138000"}])
+    await ActionFollowUpTicket(tickets, kb, clock=lambda: MONDAY_10).run(dispatcher, tracker, {})
+    assert ticket.details["notes"] == ["电话 138-0013-8000，下午都在"]
     assert responses(dispatcher) == ["utter_detail_added_to_ticket"]
     assert dispatcher.messages[0]["ticket_number"] == ticket.number
 
 
-async def test_without_an_open_ticket_a_detail_is_only_acknowledged():
+async def test_a_follow_up_is_answered_from_the_ticket(kb):
     tickets = FakeTickets()
+    ticket = await tickets.create("user-1", "login_failure", {}, [])
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"ticket_number": "GD20261127-000099"}, intent="inform", text="我在北京")
-    await ActionHandleInform(tickets=tickets).run(dispatcher, tracker, {})
-    assert responses(dispatcher) == ["utter_inform_received"]
+    tracker = make_tracker({"ticket_number": ticket.number, "ticket_open": True}, intent="problem_persists",
+                           text="还是不行啊，什么时候有人联系我")
+    await ActionFollowUpTicket(tickets, kb, clock=lambda: MONDAY_10).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_ticket_status_open"]
+    assert ticket.details["notes"] == ["还是不行啊，什么时候有人联系我"]  # nothing said is lost
+
+
+async def test_a_resolved_ticket_ends_the_ticket_context(kb):
+    tickets = FakeTickets()
+    ticket = await tickets.create("user-1", "login_failure", {}, [])
+    await tickets.set_status(ticket.number, TicketStatus.RESOLVED)
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"ticket_number": ticket.number, "ticket_open": True}, intent="inform",
+                           text="在吗")
+    events = await ActionFollowUpTicket(tickets, kb, clock=lambda: MONDAY_10).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_ticket_status_resolved"]
+    assert slot_events(events)["ticket_open"] is False

@@ -1,0 +1,170 @@
+"""While a step is on screen: everything the user says that is not a clear 已解决 / 没解决 / 转人工.
+
+Rules: data/rules/troubleshooting.yml ("during a step ..."), which apply while the slot
+``step_on_screen`` is true. Real users ask about the step ("额度在哪看？"), say it does not
+apply ("我们没有UKey"), paste the error, send the invoice number, switch to another problem,
+ask a general question, or just say "好的，我试试". None of that may close or advance the
+problem by accident; each is answered in place and the same step is offered again.
+
+In order:
+
+1. a pasted error of the catalogue → its specific fix (switching problem if it belongs to
+   another one);
+2. an invoice number → looked up, the state explained, the step offered again;
+3. another problem, said with confidence → that problem starts (the old one is left);
+4. a question or remark the step's context answers (knowledge base) → the answer;
+5. the same problem said again → it persists: the next step;
+6. a general invoice question → the knowledge base's answer;
+7. "好的" / "等一下" / "谢谢" / other details → acknowledged;
+8. anything else → "I did not understand" and the step again — never "solved".
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import PROBLEMS
+from actions.flow import FlowState, reoffer_step, show_next_step, start_problem
+from actions.handoff import hand_over
+from actions.invoice_lookup import INVOICE_PROBLEMS, look_up_invoice
+from bot.app import container
+from bot.app.database import china_now
+from bot.app.protocols import InvoiceSystem, KnowledgeReader, TicketStore
+from knowledge.search import GOOD_MATCH
+
+logger = logging.getLogger(__name__)
+
+#: Confidence above which another problem named during a step is taken as a switch.
+SWITCH_CONFIDENCE = 0.7
+#: Intents that only acknowledge the step ("好的", "等一下我试试").
+WAITING = ("affirm", "wait", "deny")
+
+
+class ActionHandleDuringStep(Action):
+    """Answers what the user says while a step waits for its outcome, then offers it again."""
+
+    def __init__(self, knowledge: Optional[KnowledgeReader] = None,
+                 invoices: Optional[InvoiceSystem] = None,
+                 tickets: Optional[TicketStore] = None,
+                 clock: Optional[Callable[[], datetime]] = None) -> None:
+        self._knowledge = knowledge
+        self._invoices = invoices
+        self._tickets = tickets
+        self._clock = clock or china_now
+
+    def name(self) -> Text:
+        return "action_handle_during_step"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        kb = self._knowledge or container.current().knowledge()
+        state = FlowState.from_tracker(tracker)
+        if not state.step_on_screen:  # the slot and the position disagree: start afresh
+            dispatcher.utter_message(response="utter_which_problem")
+            return [SlotSet("step_on_screen", False)]
+
+        known = state.entity("known_error")
+        if known and known[0] != state.known_error:
+            return await self._known_error(dispatcher, state, kb, known[0])
+
+        numbers = state.entity("invoice_number")
+        if numbers:
+            invoices = self._invoices or container.current().invoice_system()
+            events = await look_up_invoice(dispatcher, state, invoices, numbers[0],
+                                           (state.entity("invoice_code") or [None])[0])
+            await reoffer_step(dispatcher, state, kb)
+            return events
+
+        other_problem = state.intent in PROBLEMS and state.intent != state.problem
+        if other_problem and state.confidence >= SWITCH_CONFIDENCE:
+            return await self._switch(dispatcher, state, kb, str(state.intent))
+
+        help_ = await kb.step_help(state.problem, max(state.shown or 0, 0), state.text)
+        if help_ is not None:
+            dispatcher.utter_message(response="utter_step_help", answer=help_.answer)
+            events = state.with_conditions(help_.implies)
+            if await self._step_now_skipped(state, kb):
+                # "我们没有UKey" during the UKey step: that step does not apply, so the next one.
+                shown = await show_next_step(dispatcher, state, kb, say_lead_in=False)
+                if shown is None:
+                    return events + await hand_over(dispatcher, state, self._tickets, kb, self._clock())
+                return events + shown
+            await reoffer_step(dispatcher, state, kb)
+            return events
+
+        if state.intent == state.problem:
+            dispatcher.utter_message(response="utter_same_problem_continues")
+            events = await show_next_step(dispatcher, state, kb, say_lead_in=False)
+            if events is None:
+                return await hand_over(dispatcher, state, self._tickets, kb, self._clock())
+            return events
+
+        if state.intent in ("ask_invoice_question", "out_of_scope", "nlu_fallback", "ask_prevention"):
+            await self._answer_question(dispatcher, state, kb)
+            await reoffer_step(dispatcher, state, kb)
+            return []
+
+        if state.intent == "thank":
+            dispatcher.utter_message(response="utter_you_are_welcome_during_step")
+        elif state.intent in WAITING:
+            dispatcher.utter_message(response="utter_waiting_for_step_result")
+            return []
+        elif state.intent == "inform" or state.entities:
+            dispatcher.utter_message(response="utter_detail_noted_during_step")
+            return []
+        else:
+            dispatcher.utter_message(response="utter_step_not_understood")
+        await reoffer_step(dispatcher, state, kb)
+        return []
+
+    @staticmethod
+    async def _step_now_skipped(state: FlowState, kb: KnowledgeReader) -> bool:
+        problem = await kb.problem(state.problem) if state.problem else None
+        if problem is None or state.shown is None or not 0 <= state.shown < len(problem.steps):
+            return False
+        return bool(set(problem.steps[state.shown].skip_when) & state.skip)
+
+    async def _known_error(self, dispatcher: CollectingDispatcher, state: FlowState,
+                           kb: KnowledgeReader, key: str) -> List[EventType]:
+        error = await kb.known_error(key)
+        if error is None:
+            return []
+        events: List[EventType] = []
+        if error.problem != state.problem:
+            events += await start_problem(dispatcher, state, error.problem, kb, self._clock(),
+                                          known_error=key)
+        else:
+            events += state.apply([SlotSet("known_error", key), SlotSet("step_index", None)])
+        shown = await show_next_step(dispatcher, state, kb)
+        return events + (shown or [])
+
+    async def _switch(self, dispatcher: CollectingDispatcher, state: FlowState, kb: KnowledgeReader,
+                      problem: str) -> List[EventType]:
+        """Another problem: start it; a missing invoice or an empty query asks for the number
+        (the form), unless the conversation already has one."""
+        events = await start_problem(dispatcher, state, problem, kb, self._clock())
+        if problem in INVOICE_PROBLEMS and not state.invoice_number:
+            return events + [ActiveLoop("invoice_form")]
+        if problem in INVOICE_PROBLEMS and state.invoice_number:
+            invoices = self._invoices or container.current().invoice_system()
+            events += await look_up_invoice(dispatcher, state, invoices, state.invoice_number,
+                                            state.slots.get("invoice_code"), reused=True)
+        shown = await show_next_step(dispatcher, state, kb)
+        if shown is None:
+            return events + await hand_over(dispatcher, state, self._tickets, kb, self._clock())
+        return events + shown
+
+    async def _answer_question(self, dispatcher: CollectingDispatcher, state: FlowState,
+                               kb: KnowledgeReader) -> None:
+        hits = await kb.search(state.text, limit=3)
+        best = hits[0] if hits else None
+        if best is not None and best.kind == "faq" and best.score >= GOOD_MATCH:
+            dispatcher.utter_message(response="utter_knowledge_answer", answer=best.answer)
+        else:
+            dispatcher.utter_message(response="utter_step_question_unknown")
