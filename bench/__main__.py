@@ -30,8 +30,14 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
-from bench import HARD_FILE, HELDOUT_FILE, PROJECT_ROOT, RESULTS_DIR, TRAINING_NLU  # noqa: E402
-from bench import machine  # noqa: E402
+from bench import (  # noqa: E402
+    HARD_FILE,
+    HELDOUT_FILE,
+    PROJECT_ROOT,
+    RESULTS_DIR,
+    TRAINING_NLU,
+    machine,  # noqa: E402
+)
 
 PHASES = ("train", "quality", "baselines", "latency", "profile", "rasa_init", "crossval")
 # "profile" runs inside "latency" (it needs the running stack); "rasa_init" (the rasa-init

@@ -118,5 +118,5 @@ def log_tail(path: str, lines: int = 5) -> str:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-    kept = [l for l in text.splitlines() if l.strip() and "Warning" not in l]
+    kept = [line for line in text.splitlines() if line.strip() and "Warning" not in line]
     return "\n".join(kept[-lines:])

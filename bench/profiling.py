@@ -21,7 +21,9 @@ from typing import Dict, List, Optional, Tuple
 # py-spy writes frames as "function (path/to/file.py:line)".
 CATEGORIES: Tuple[Tuple[str, str], ...] = (
     ("TensorFlow (DIET)", r"tensorflow"),
-    ("policy prediction (rules, memoisation)", r"\b(predict_action_probabilities|_predict_next_action|predict_next_action|_predict_next_action_with_probabilities)\b"),
+    ("policy prediction (rules, memoisation)",
+     r"\b(predict_action_probabilities|_predict_next_action|predict_next_action"
+     r"|_predict_next_action_with_probabilities)\b"),
     ("NLU (parse_message)", r"\bparse_message\b"),
     # RulePolicy and MemoizationPolicy rebuild the conversation's states for every prediction.
     ("tracker state building", r"\b(_?prediction_states|past_states(_for_hashing)?)\b"),

@@ -200,7 +200,8 @@ def _turn_limits(results: Dict[str, Any]) -> List[str]:
         f"  - policies{share(('policy prediction', 'prediction'), ('tracker state building', 'state building'))}: "
         "every predicted action rebuilds the conversation's states for RulePolicy and "
         "MemoizationPolicy, and a turn predicts several actions.",
-        f"  - the tracker store{share(('tracker store: retrieve', 'retrieve'), ('tracker store: save', 'save'), ('SQLAlchemy', 'SQL'))}: "
+        "  - the tracker store"
+        f"{share(('tracker store: retrieve', 'retrieve'), ('tracker store: save', 'save'), ('SQLAlchemy', 'SQL'))}: "
         "with SQL every turn loads the conversation's events, rebuilds the tracker, counts the "
         "stored events and saves; a Redis tracker store and short sessions cut it.",
         f"  - custom actions{share(('HTTP to the action server', 'HTTP'), ('jsonschema', 'response validation'))}.",
@@ -227,8 +228,8 @@ def run_section(results: Dict[str, Any]) -> List[str]:
     run = results.get("run") or {}
     machine = results.get("machine") or {}
     lines = ["## Run and machine", ""]
-    lines.append(f"- started {run.get('started', '–')}, commit `{run.get('commit', '–')}`"
-                 f"{' — **quick mode: reduced epochs and loops, figures are not representative**' if run.get('quick') else ''}")
+    quick = " — **quick mode: reduced epochs and loops, figures are not representative**" if run.get("quick") else ""
+    lines.append(f"- started {run.get('started', '–')}, commit `{run.get('commit', '–')}`{quick}")
     lines.append(f"- model benchmarked: `{run.get('model', '–')}` ({run.get('model_source', '–')})")
     lines.append(f"- wall time of `python -m bench`: {fmt((run.get('wall_s') or 0) / 60, 1)} min "
                  f"(budget {fmt((run.get('budget_s') or 0) / 60, 0)} min)")
@@ -559,8 +560,8 @@ def resources_section(results: Dict[str, Any]) -> List[str]:
         rows.append(("`rasa train` peak RSS", f"{full['peak_rss_bytes'] / 2**30:.2f} GiB", "–"))
     slots = training.get("parallel_slots")
     for name, seconds in sorted((training.get("worker_s") or {}).items()):
-        rows.append((f"NLU training `{name}`" + (f" ({slots} at a time, 1 TF thread each)" if slots and slots > 1 else ""),
-                     f"{seconds['train_s']:.0f} s", "–"))
+        parallel = f" ({slots} at a time, 1 TF thread each)" if slots and slots > 1 else ""
+        rows.append((f"NLU training `{name}`{parallel}", f"{seconds['train_s']:.0f} s", "–"))
     lines += table(["what", "measured", "plain `rasa run`, same model"], rows)
     lines.append("")
     return lines

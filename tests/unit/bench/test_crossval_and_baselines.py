@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+
 import pytest
 
 from bench.baselines import override_epochs, rasa_init_config_text, rasa_init_jieba_config, with_jieba

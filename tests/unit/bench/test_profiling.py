@@ -5,13 +5,16 @@ import pytest
 
 from bench.profiling import parse_collapsed, summarise
 
-RAW = """\
-<module> (rasa/__main__.py:151);handle_message (rasa/core/processor.py:1);retrieve (rasa/core/tracker_store.py:1200);execute (sqlalchemy/engine/base.py:1) 6
-<module> (rasa/__main__.py:151);handle_message (rasa/core/processor.py:1);parse_message (rasa/core/processor.py:2);call (tensorflow/python/eager/function.py:1) 3
-<module> (rasa/__main__.py:151);_run_once (asyncio/base_events.py:1) 1
-<module> (rasa_sdk/__main__.py:41);_bootstrap (threading.py:973);_worker (concurrent/futures/thread.py:81) 50
-not a stack line
-"""
+RAW = "\n".join([
+    "<module> (rasa/__main__.py:151);handle_message (rasa/core/processor.py:1);"
+    "retrieve (rasa/core/tracker_store.py:1200);execute (sqlalchemy/engine/base.py:1) 6",
+    "<module> (rasa/__main__.py:151);handle_message (rasa/core/processor.py:1);"
+    "parse_message (rasa/core/processor.py:2);call (tensorflow/python/eager/function.py:1) 3",
+    "<module> (rasa/__main__.py:151);_run_once (asyncio/base_events.py:1) 1",
+    "<module> (rasa_sdk/__main__.py:41);_bootstrap (threading.py:973);_worker (concurrent/futures/thread.py:81) 50",
+    "not a stack line",
+    "",
+])
 
 
 def test_parse_collapsed():
