@@ -42,20 +42,7 @@ GENERATED: Dict[str, str] = {
 #: this test: doc → {path: reason}. Only these exact paths are tolerated, and
 #: `test_pending_doc_fixes` lists them (and says which resolve now) in the skip reason that
 #: `pytest -ra` prints. Remove an entry when its doc is fixed.
-PENDING: Dict[str, Dict[str, str]] = {
-    "architecture.md": {
-        "../shared/DESIGN.md": "the product design is docs/design.md now",
-        "bot.app.tickets.TicketService": "the class is being renamed SqlTicketStore (bot/app refactor)",
-        "bot.app.feedback.FeedbackService": "the class is being renamed SqlFeedbackStore (bot/app refactor)",
-    },
-    "benchmarks.md": {
-        "bench/schema_cost.py": "removed in the bench clean-up; name it as <commit>:path",
-        "bench/calibrate.py": "removed in the bench clean-up; name it as <commit>:path",
-        "bench/tf_threads.py": "removed in the bench clean-up; name it as <commit>:path",
-        "bench.memory.peak_with_children": "removed in the bench clean-up",
-        "shared/reference/rasa-notes.md": "outside the repository: state the measurement here or drop it",
-    },
-}
+PENDING: Dict[str, Dict[str, str]] = {}
 
 PACKAGES = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
 TOP_DIRS = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")} | {
