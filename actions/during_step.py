@@ -36,6 +36,7 @@ from bot.app import container
 from bot.app.database import china_now
 from bot.app.protocols import InvoiceSystem, KnowledgeReader, TicketStore
 from knowledge.search import GOOD_MATCH
+from knowledge.types import StepHelp
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,33 @@ logger = logging.getLogger(__name__)
 SWITCH_CONFIDENCE = 0.7
 #: Intents that only acknowledge the step ("好的", "等一下我试试").
 WAITING = ("affirm", "wait", "deny")
+
+
+def new_known_error(state: FlowState) -> Optional[str]:
+    """The key of a catalogued error pasted in this message whose fix has not been shown yet
+    (the slot mapping has already copied the entity into ``known_error``)."""
+    known = state.entity("known_error")
+    if known and f"error:{known[0]}" not in state.steps_tried:
+        return known[0]
+    return None
+
+
+async def step_help(state: FlowState, kb: KnowledgeReader) -> Optional[StepHelp]:
+    """What the step's context answers to this message, if anything."""
+    if state.problem is None:
+        return None
+    return await kb.step_help(state.problem, max(state.shown or 0, 0), state.text)
+
+
+async def answers_in_place(state: FlowState, kb: KnowledgeReader) -> bool:
+    """Whether a typed "没解决" / "好了" really asks or tells something else that is answered in
+    place: it carries an invoice number or a pasted error, or the step's context answers it
+    ("没有管理员权限装不了浏览器" read as "not solved"). Button payloads never do."""
+    if not state.step_on_screen or state.text.startswith("/"):
+        return False
+    if state.entity("invoice_number") or new_known_error(state):
+        return True
+    return await step_help(state, kb) is not None
 
 
 class ActionHandleDuringStep(Action):
@@ -68,10 +96,14 @@ class ActionHandleDuringStep(Action):
         if not state.step_on_screen:  # the slot and the position disagree: start afresh
             dispatcher.utter_message(response="utter_which_problem")
             return [SlotSet("step_on_screen", False)]
+        return await self.handle(dispatcher, state, kb)
 
-        known = state.entity("known_error")
-        if known and known[0] != state.known_error:
-            return await self._known_error(dispatcher, state, kb, known[0])
+    async def handle(self, dispatcher: CollectingDispatcher, state: FlowState,
+                     kb: KnowledgeReader) -> List[EventType]:
+        """Answer this turn in place (see the module's docstring for the order)."""
+        known = new_known_error(state)
+        if known:
+            return await self._known_error(dispatcher, state, kb, known)
 
         numbers = state.entity("invoice_number")
         if numbers:
@@ -81,11 +113,7 @@ class ActionHandleDuringStep(Action):
             await reoffer_step(dispatcher, state, kb)
             return events
 
-        other_problem = state.intent in PROBLEMS and state.intent != state.problem
-        if other_problem and state.confidence >= SWITCH_CONFIDENCE:
-            return await self._switch(dispatcher, state, kb, str(state.intent))
-
-        help_ = await kb.step_help(state.problem, max(state.shown or 0, 0), state.text)
+        help_ = await step_help(state, kb)
         if help_ is not None:
             dispatcher.utter_message(response="utter_step_help", answer=help_.answer)
             events = state.with_conditions(help_.implies)
@@ -97,6 +125,10 @@ class ActionHandleDuringStep(Action):
                 return events + shown
             await reoffer_step(dispatcher, state, kb)
             return events
+
+        other_problem = state.intent in PROBLEMS and state.intent != state.problem
+        if other_problem and state.confidence >= SWITCH_CONFIDENCE:
+            return await self._switch(dispatcher, state, kb, str(state.intent))
 
         if state.intent == state.problem:
             dispatcher.utter_message(response="utter_same_problem_continues")
@@ -133,7 +165,8 @@ class ActionHandleDuringStep(Action):
     async def _known_error(self, dispatcher: CollectingDispatcher, state: FlowState,
                            kb: KnowledgeReader, key: str) -> List[EventType]:
         error = await kb.known_error(key)
-        if error is None:
+        if error is None:  # the catalogue changed under the model: answer as a remark
+            dispatcher.utter_message(response="utter_detail_noted_during_step")
             return []
         events: List[EventType] = []
         if error.problem != state.problem:

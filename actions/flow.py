@@ -58,6 +58,8 @@ class FlowState:
         intent = latest.get("intent") or {}
         problem = tracker.get_slot("problem")
         shown = tracker.get_slot("step_index")
+        # The text as the user typed it (the parse data holds the normalised text NLU read).
+        typed = next((e.get("text") for e in reversed(tracker.events) if e.get("event") == "user"), None)
         return cls(
             sender_id=tracker.sender_id,
             channel=tracker.get_latest_input_channel() or "",
@@ -69,7 +71,7 @@ class FlowState:
             ticket_number=tracker.get_slot("ticket_number"),
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
-            text=latest.get("text") or "",
+            text=typed if typed is not None else latest.get("text") or "",
             entities=list(latest.get("entities") or []),
             slots=dict(tracker.current_slot_values()),
         )

@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import PROBLEMS, current_problem
+from actions.during_step import ActionHandleDuringStep, answers_in_place
 from actions.flow import FlowState, end_of_problem_events, show_next_step, start_problem
 from actions.handoff import hand_over
 from bot.app import container
@@ -88,6 +89,9 @@ class ActionNextStep(Action):
     ) -> List[EventType]:
         kb = self._knowledge or container.current().knowledge()
         state = FlowState.from_tracker(tracker)
+        if state.intent == "problem_persists" and await answers_in_place(state, kb):
+            # "没有管理员权限装不了浏览器" is not "the step did not help": answered in place.
+            return await ActionHandleDuringStep(kb).handle(dispatcher, state, kb)
         events = await show_next_step(dispatcher, state, kb,
                                       say_lead_in=state.intent == "problem_persists")
         if events is None:
@@ -116,10 +120,13 @@ class ActionCloseProblem(Action):
             dispatcher.utter_message(response="utter_nothing_to_solve")
             return []
         state = FlowState.from_tracker(tracker)
+        kb = self._knowledge or container.current().knowledge()
+        if state.entities and await answers_in_place(state, kb):
+            # "发票号码是34567890" read as "solved": the number is looked up, nothing closes.
+            return await ActionHandleDuringStep(kb).handle(dispatcher, state, kb)
         if state.confidence < SOLVED_CONFIDENCE:
             dispatcher.utter_message(response="utter_confirm_solved")
             return []
-        kb = self._knowledge or container.current().knowledge()
         dispatcher.utter_message(response="utter_problem_solved", tip=await kb.prevention_tip(problem))
         dispatcher.utter_message(response="utter_ask_rating")
         return end_of_problem_events() + [SlotSet("awaiting_rating", True)]

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any, Dict, List, Text
 
@@ -19,7 +20,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -110,4 +111,64 @@ class EmptyMessageClassifier(GraphComponent, IntentClassifier):
             intent = {"name": EMPTY_MESSAGE_INTENT, "confidence": 1.0}
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+        return messages
+
+
+#: Intent of a message that only gives details (a number, a phone number, a tax ID).
+INFORM_INTENT = "inform"
+#: Entities that are details the user gives, not a request.
+DETAIL_ENTITIES = frozenset({"invoice_number", "invoice_code", "tax_id", "phone_number", "amount", "invoice_date"})
+# What may surround the details in such a message: labels and fillers ("号码是", "电话：", "这张").
+_DETAIL_FILLER = re.compile(
+    r"发票号码|发票代码|发票号|号码|代码|票号|手机号?|电话|座机|联系方式|税号|纳税人识别号|识别号|信用代码|金额|"
+    r"日期|我的|这张|那张|就是|找到了|是|为|的|对|嗯|好|哦|噢|啊|吧|呢|了|和|还有|另外|一个|no|number|tel",
+    re.IGNORECASE)
+
+
+def is_details_only(text: str, entities: List[Dict[str, Any]]) -> bool:
+    """Whether ``text`` holds nothing but details: the detail entities found in it, labels,
+    fillers, punctuation and spaces — or only digits (a number too short to be an entity)."""
+    if not text or not text.strip():
+        return False
+    spans = sorted((e["start"], e["end"]) for e in entities
+                   if e.get("entity") in DETAIL_ENTITIES and isinstance(e.get("start"), int))
+    rest, position = [], 0
+    for start, end in spans:
+        rest.append(text[position:start])
+        position = max(position, end)
+    rest.append(text[position:])
+    left = _DETAIL_FILLER.sub("", "".join(rest))
+    left = "".join(ch for ch in left if unicodedata.category(ch)[0] in ("L", "N"))
+    if spans:
+        return not left
+    return left.isdigit()  # "1234": a wrong number is still an answer, not a goodbye
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class DetailsOnlyClassifier(GraphComponent, IntentClassifier):
+    """Predicts ``inform`` for messages that only give details ("3456 7890", "电话138-0013-8000",
+    "1234"), whatever DIET guessed: a number typed in answer is never a goodbye or a "solved"."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "DetailsOnlyClassifier":
+        """Builds the component (it has no configuration)."""
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Overrides the intent of details-only messages."""
+        for message in messages:
+            if not is_details_only(message.get(TEXT) or "", message.get(ENTITIES) or []):
+                continue
+            intent = {"name": INFORM_INTENT, "confidence": 1.0}
+            ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != INFORM_INTENT]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

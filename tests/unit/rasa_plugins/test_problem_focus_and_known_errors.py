@@ -93,3 +93,23 @@ def test_a_broken_catalogue_edit_keeps_the_previous_catalogue(tmp_path: Path):
     component = KnownErrorClassifier({"content_dir": str(tmp_path), "reload_seconds": 0.0})
     (tmp_path / "errors.yml").write_text("errors: [broken", encoding="utf-8")
     assert classified(component, "税收分类编码不可用").get(INTENT)["name"] == "issuance_failure"
+
+
+@pytest.mark.parametrize("text, details_only", [
+    ("12345678", True),
+    ("1234", True),  # too short for an invoice number, still an answer
+    ("发票号码是 3456-7890", True),
+    ("电话 138-0013-8000", True),
+    ("对了发票号码是34567890", True),
+    ("12345678查不到", False),
+    ("好的", False),
+    ("5分", False),
+])
+def test_details_only_messages_are_inform_whatever_diet_said(text, details_only):
+    from bot.rasa_plugins.nlu.input_guard import DetailsOnlyClassifier
+    from bot.zhtext import extract
+
+    entities = [{"entity": e.entity, "value": e.value, "start": e.start, "end": e.end} for e in extract(text)]
+    message = Message(data={TEXT: text, ENTITIES: entities, INTENT: {"name": "goodbye", "confidence": 0.54}})
+    DetailsOnlyClassifier().process([message])
+    assert (message.get(INTENT)["name"] == "inform") is details_only
