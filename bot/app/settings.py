@@ -12,9 +12,12 @@ channels parse their own account variables from `read_environment()`.
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, root_validator, validator
 
@@ -22,6 +25,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 DEVELOPMENT = "development"
 INVOICE_BACKENDS = ("sql", "http")
+#: Secrets every process of one deployment must share. Outside development they must be set;
+#: in development `development_secrets` generates them once under ``VAR_DIR`` (docs/privacy.md).
+SHARED_SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN", "WIDGET_SESSION_SECRET")
+#: Shortest accepted shared secret (characters).
+MIN_SECRET_LENGTH = 16
 
 
 class SettingsError(ValueError):
@@ -57,11 +65,27 @@ class Settings(BaseModel):
         rasa_auth_token: token for the Rasa HTTP API (empty in development).
         operator_token: bearer token of the console's operator API (empty: API disabled).
         console_host: interface the console binds.
-        console_cors_origins: origins allowed to call the console's public API from other
-            sites (``*`` for any); the operator API never answers cross-origin requests.
+        allowed_origins: the one allow-list of web origins (``scheme://host[:port]``) that
+            may embed the widget: CORS of the console's public API and of the Rasa server, and
+            the Origins socket.io accepts. Default: the console's own origin. ``*`` is refused.
         console_rasa_timeout: seconds before a console call to the Rasa HTTP API is abandoned.
         widget_dist_dir: the built widget (``make widget`` writes it).
         redis_url: Redis for channel state shared between replicas (empty: in-process).
+        action_server_token: shared secret the Rasa server sends to the action server
+            (header ``X-Action-Token``, endpoints.yml); the action server refuses calls without it.
+        widget_session_secret: HMAC key of the widget's server-minted session tokens
+            (`bot.app.widget_sessions`); the Rasa server and the console must share it.
+        tracker_store_url: SQLAlchemy URL of Rasa's SQL tracker store (privacy command line).
+        max_message_chars: longest user message a channel accepts (characters).
+        max_webhook_body: largest request body of the channels' webhooks (bytes).
+        max_api_body: largest request body of the token-protected Rasa HTTP API (bytes).
+        lookup_limit_conversation: invoice look-ups one conversation may make per window.
+        lookup_limit_client: invoice look-ups one client address may make per window.
+        lookup_limit_window: the window of both look-up limits (seconds).
+        trust_forwarded_for: take the client address from ``X-Forwarded-For`` (only behind a
+            proxy that sets it); otherwise the peer address counts.
+        retention_days: conversations, tickets and feedback older than this are purged by
+            ``python -m bot.app.privacy purge`` (docs/privacy.md).
     """
 
     app_env: str = Field(DEVELOPMENT, env="APP_ENV")
@@ -82,10 +106,21 @@ class Settings(BaseModel):
     rasa_auth_token: str = Field("", env="RASA_AUTH_TOKEN")
     operator_token: str = Field("", env="OPERATOR_TOKEN")
     console_host: str = Field("127.0.0.1", env="CONSOLE_HOST")
-    console_cors_origins: Tuple[str, ...] = Field(("*",), env="CONSOLE_CORS_ORIGINS")
+    allowed_origins: Tuple[str, ...] = Field((), env="ALLOWED_ORIGINS")
     console_rasa_timeout: float = Field(5.0, gt=0, env="CONSOLE_RASA_TIMEOUT")
     widget_dist_dir: Path = Field(PROJECT_ROOT / "bot" / "console" / "widget" / "dist", env="WIDGET_DIST_DIR")
     redis_url: Optional[str] = Field(None, env="REDIS_URL")
+    action_server_token: str = Field("", env="ACTION_SERVER_TOKEN")
+    widget_session_secret: str = Field("", env="WIDGET_SESSION_SECRET")
+    tracker_store_url: str = Field("", env="TRACKER_STORE_URL")
+    max_message_chars: int = Field(2000, ge=1, le=100_000, env="MAX_MESSAGE_CHARS")
+    max_webhook_body: int = Field(64 * 1024, ge=1024, env="MAX_WEBHOOK_BODY")
+    max_api_body: int = Field(1024 * 1024, ge=1024, env="MAX_API_BODY")
+    lookup_limit_conversation: int = Field(10, ge=1, env="INVOICE_LOOKUP_LIMIT_CONVERSATION")
+    lookup_limit_client: int = Field(30, ge=1, env="INVOICE_LOOKUP_LIMIT_CLIENT")
+    lookup_limit_window: float = Field(600.0, gt=0, env="INVOICE_LOOKUP_LIMIT_WINDOW")
+    trust_forwarded_for: bool = Field(False, env="TRUST_FORWARDED_FOR")
+    retention_days: int = Field(180, ge=1, env="RETENTION_DAYS")
 
     class Config:
         allow_mutation = False
@@ -123,10 +158,27 @@ class Settings(BaseModel):
         """Whether this is a development setup (no tokens required)."""
         return self.app_env == DEVELOPMENT
 
-    @validator("console_cors_origins", pre=True)
+    @validator("allowed_origins", pre=True)
     def _split_origins(cls, value: Any) -> Any:  # noqa: N805 - pydantic validator
         if isinstance(value, str):
             return tuple(o.strip() for o in value.split(",") if o.strip())
+        return value
+
+    @validator("allowed_origins")
+    def _plain_origins(cls, value: Tuple[str, ...]) -> Tuple[str, ...]:  # noqa: N805
+        for origin in value:
+            if origin == "*":
+                raise ValueError("'*' is not allowed: list the sites that embed the widget")
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path \
+                    or parts.query or parts.fragment:
+                raise ValueError(f"{origin!r} is not an origin such as https://help.example.com")
+        return tuple(o.rstrip("/") for o in value)
+
+    @validator("widget_session_secret")
+    def _long_enough(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        if value and len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
 
     @validator("invoice_backend")
@@ -143,6 +195,45 @@ class Settings(BaseModel):
                                           or _sqlite_url(var_dir / "invoices.db"))
         values["rasa_url"] = (values["rasa_url"] or f"http://127.0.0.1:{values['rasa_port']}").rstrip("/")
         values["rasa_public_url"] = (values["rasa_public_url"] or values["rasa_url"]).rstrip("/")
+        values["tracker_store_url"] = (values["tracker_store_url"]
+                                       or _sqlite_url(var_dir / "tracker.db"))
+        if not values["allowed_origins"]:
+            port = values["console_port"]
+            values["allowed_origins"] = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
         if values["invoice_backend"] == "http" and not values["invoice_api_url"]:
             raise ValueError("INVOICE_BACKEND=http needs INVOICE_API_URL")
         return values
+
+
+def missing_secrets(settings: Settings) -> Tuple[str, ...]:
+    """The shared secrets (`SHARED_SECRETS`) this configuration leaves empty."""
+    values = {"RASA_AUTH_TOKEN": settings.rasa_auth_token,
+              "ACTION_SERVER_TOKEN": settings.action_server_token,
+              "WIDGET_SESSION_SECRET": settings.widget_session_secret}
+    return tuple(name for name in SHARED_SECRETS if not values[name])
+
+
+def development_secrets(var_dir: Path) -> Dict[str, str]:
+    """The development deployment's shared secrets, generated once and kept in
+    ``VAR_DIR/secrets.json`` (mode 0600), so that every process of a stack, the tests that talk
+    to it and a restart (widget sessions stay valid) see the same values."""
+    path = Path(var_dir) / "secrets.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    if not isinstance(stored, dict):
+        stored = {}
+    values = {name: str(stored.get(name) or "") for name in SHARED_SECRETS}
+    if all(len(v) >= MIN_SECRET_LENGTH for v in values.values()):
+        return values
+    for name, value in values.items():
+        if len(value) < MIN_SECRET_LENGTH:
+            values[name] = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(values, handle)
+    os.replace(temporary, path)
+    return values

@@ -8,7 +8,8 @@ Routes:
     GET  /api/health                     liveness
     GET  /api/announcements/active       announcements in effect now (banner)
     POST /api/feedback                   thumbs up/down on an answer, or a 1-5 rating
-    GET  /api/history/{session_id}       user/bot messages of a conversation (from Rasa)
+    GET  /api/history/{session_id}       user/bot messages of a conversation (from Rasa; needs the
+                                         session token in X-Fapiao-Session)
     GET  /api/operator/announcements     (operator) every announcement
     POST /api/operator/announcements     (operator) publish an announcement
     DELETE /api/operator/announcements/{id}  (operator) end it now
@@ -23,6 +24,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app.container import Container
+from bot.app.logmask import install as install_log_masking
 from bot.app.settings import Settings
 from bot.console import operator, pages, public
 from bot.console.cors import cors_middleware
@@ -41,8 +43,9 @@ def create_app(settings: Settings, services: Optional[Container] = None) -> web.
         services: the service container (default: one built from ``settings``; tests pass one
             with fakes or with services on a temporary database).
     """
+    install_log_masking()
     app = web.Application(
-        middlewares=[cors_middleware(settings.console_cors_origins), error_middleware],
+        middlewares=[cors_middleware(settings.allowed_origins), error_middleware],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings

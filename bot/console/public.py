@@ -1,4 +1,9 @@
-"""The public API used by the widget: health, announcements, feedback, history."""
+"""The public API used by the widget: health, announcements, feedback, history.
+
+History and feedback belong to one conversation, so they need its session token (header
+``X-Fapiao-Session``, minted by the Rasa server's socket.io channel: `bot.app.widget_sessions`):
+without one 401, with another conversation's 403. The id alone, known or guessed, grants nothing.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,6 +11,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from bot.app import widget_sessions
 from bot.app.feedback import InvalidFeedback
 from bot.console import keys
 from bot.console.errors import ApiError, json_response
@@ -42,10 +48,23 @@ async def active_announcements(request: web.Request) -> web.Response:
                              headers={"Cache-Control": "no-store"})
 
 
-def _session_id(body: dict) -> str:
-    value = body.get("session_id")
+def session_of(request: web.Request) -> str:
+    """The conversation the request's session token proves (401 without a valid one)."""
+    secret = request.app[keys.SETTINGS].widget_session_secret
+    token = request.headers.get(widget_sessions.TOKEN_HEADER, "")
+    session_id = widget_sessions.verify(secret, token.strip())
+    if session_id is None:
+        raise ApiError(401, "invalid_session_token", "需要有效的会话令牌（请刷新页面后重试）。")
+    return session_id
+
+
+def _session_id(request: web.Request, body: dict) -> str:
+    session_id = session_of(request)
+    value = body.get("session_id", session_id)
     if not isinstance(value, str) or not is_valid_session_id(value):
         raise ApiError(400, "invalid_session_id", "session_id 应为 32 位十六进制字符串。")
+    if value != session_id:
+        raise ApiError(403, "forbidden", "会话令牌与对话不符。")
     return value
 
 
@@ -54,7 +73,7 @@ async def post_feedback(request: web.Request) -> web.Response:
     ``{"kind":"rating","session_id","rating":1-5,"comment"?}``; 201 with what was stored."""
     body = await read_json_object(request)
     kind = body.get("kind")
-    session_id = _session_id(body)
+    session_id = _session_id(request, body)
     feedback = keys.services(request).feedback()
     try:
         if kind == "vote":
@@ -78,10 +97,13 @@ async def post_feedback(request: web.Request) -> web.Response:
 
 
 async def history(request: web.Request) -> web.Response:
-    """The user/bot messages of a conversation, for the widget after a reload."""
+    """The user/bot messages of a conversation, for the widget after a reload (needs the
+    conversation's session token)."""
     session_id = request.match_info["session_id"]
     if not is_valid_session_id(session_id):
         raise ApiError(404, "not_found", "找不到该对话。")
+    if session_of(request) != session_id:
+        raise ApiError(403, "forbidden", "会话令牌与对话不符。")
     try:
         tracker = await request.app[keys.RASA].tracker(session_id)
     except RasaUnavailable as error:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Optional, Sequence
 
-from bot.app.settings import PROJECT_ROOT
+from bot.app.settings import DEVELOPMENT, PROJECT_ROOT, development_secrets
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "fapiao.tar.gz"
 
@@ -51,6 +51,13 @@ def runtime_env(
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
+    # The shared secrets (HTTP API token, action-server token, widget-session key): in
+    # development generated once under var/ when not configured; outside development the
+    # launcher refuses to start without them (docs/privacy.md).
+    if (env.get("APP_ENV") or DEVELOPMENT) == DEVELOPMENT:
+        for key, value in development_secrets(var_dir).items():
+            if not env.get(key, "").strip():
+                env[key] = value
     return env
 
 
@@ -63,12 +70,15 @@ def rasa_server_command(
     model: Path,
     port: int,
     auth_token: str = "",
-    cors: str = "*",
+    cors: Optional[Sequence[str]] = None,
     credentials: Path = PROJECT_ROOT / "credentials.yml",
     endpoints: Path = PROJECT_ROOT / "endpoints.yml",
     interface: str = "127.0.0.1",
 ) -> List[str]:
-    """The Rasa server (bot/rasa_plugins/server.py) with the HTTP API and the channels of ``credentials``."""
+    """The Rasa server (bot/rasa_plugins/server.py) with the HTTP API and the channels of ``credentials``.
+
+    Without ``auth_token`` / ``cors`` the server takes ``RASA_AUTH_TOKEN`` and ``ALLOWED_ORIGINS``
+    from its environment (`bot.rasa_plugins.server`): the HTTP API always needs a token."""
     command = [
         sys.executable, "-m", "bot.rasa_plugins.server", "run",
         "--model", str(model),
@@ -77,8 +87,9 @@ def rasa_server_command(
         "--enable-api",
         "--credentials", str(credentials),
         "--endpoints", str(endpoints),
-        "--cors", cors,
     ]
+    if cors:
+        command += ["--cors", *cors]
     if auth_token:
         command += ["--auth-token", auth_token]
     return command

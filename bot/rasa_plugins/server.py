@@ -42,6 +42,11 @@ def install_cached_action_validation() -> None:
 
 
 def main() -> None:
+    # Secure defaults: HTTP API token, one origin allow-list, body limits, payload validation,
+    # masked logs (bot/rasa_plugins/hardening.py, docs/privacy.md).
+    from bot.rasa_plugins.hardening import install as install_hardening
+
+    install_hardening()
     install_cached_action_validation()
     from rasa.__main__ import main as rasa_main
 

@@ -35,31 +35,31 @@ def test_dropped_connection_reconnects_without_loss_or_duplicates(page, servers,
     assert sent.count("我登录不了电子税务局") == 1
 
 
-async def _emit_twice(rasa_url: str, session_id: str, message_id: str):
+async def _emit_twice(rasa_url: str, message_id: str):
     """Send one message twice with the same client id, as the widget's outbox does on retry."""
     client = socketio.AsyncClient(reconnection=False)
     replies = []
     client.on("bot_uttered", lambda data: replies.append(data))
     confirmed = asyncio.get_running_loop().create_future()
-    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
     await client.connect(rasa_url, transports=["polling"], socketio_path="/socket.io")
     try:
-        await client.emit("session_request", {"session_id": session_id})
-        assert await asyncio.wait_for(confirmed, 10) == session_id
-        payload = {"message": "你好", "session_id": session_id,
+        await client.emit("session_request", {})  # the server mints the session
+        token = await asyncio.wait_for(confirmed, 10)
+        payload = {"message": "你好", "session_id": token,
                    "metadata": {"client_message_id": message_id}}
         first = await client.call("user_uttered", payload, timeout=60)
         second = await client.call("user_uttered", payload, timeout=60)
-        return first, second, replies
+        return token.split(".")[0], first, second, replies
     finally:
         await client.disconnect()
 
 
 def test_socketio_channel_processes_a_resent_message_once(servers, loop_thread):
-    session_id, message_id = uuid.uuid4().hex, "c" + uuid.uuid4().hex[:12]
+    message_id = "c" + uuid.uuid4().hex[:12]
     # Playwright's sync API owns this thread's event loop: run the client on the test loop.
-    first, second, replies = loop_thread.run(
-        _emit_twice(servers.rasa_url, session_id, message_id), timeout=120)
+    session_id, first, second, replies = loop_thread.run(
+        _emit_twice(servers.rasa_url, message_id), timeout=120)
     assert first == {"status": "ok", "id": message_id}
     assert second == {"status": "duplicate", "id": message_id}
     assert replies, "the session room received the bot's reply (enter_room was awaited)"

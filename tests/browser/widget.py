@@ -58,6 +58,9 @@ class ChatWidget:
         return self
 
     def session_id(self) -> str:
+        """The conversation id of the session the server minted (waits for its confirmation)."""
+        self.page.wait_for_function(
+            f"() => /^[0-9a-f]{{32}}$/.test(localStorage.getItem('{STORAGE_SESSION_KEY}') || '')")
         return self.page.evaluate(f"() => localStorage.getItem('{STORAGE_SESSION_KEY}')")
 
     def send(self, text: str) -> None:

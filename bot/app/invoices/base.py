@@ -33,6 +33,9 @@ class InvoiceRecord:
     buyer_name: str
     updated_at: datetime
     detail: str = ""
+    #: 统一社会信用代码 of seller and buyer: disclosure needs one of them (invoices/access.py).
+    seller_tax_id: str = ""
+    buyer_tax_id: str = ""
 
 
 class InvoiceSystemUnavailable(Exception):

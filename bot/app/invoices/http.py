@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Optional
+from urllib.parse import quote
 
 import aiohttp
 
@@ -29,9 +31,16 @@ def record_from_json(payload: Mapping[str, Any]) -> InvoiceRecord:
             buyer_name=str(payload.get("buyer_name", "")),
             updated_at=datetime.fromisoformat(payload["updated_at"]),
             detail=str(payload.get("detail") or ""),
+            seller_tax_id=str(payload.get("seller_tax_id") or ""),
+            buyer_tax_id=str(payload.get("buyer_tax_id") or ""),
         )
     except (KeyError, ValueError, TypeError, InvalidOperation) as error:
         raise InvoiceSystemUnavailable(f"malformed invoice payload: {error!r}") from error
+
+
+#: What the contract allows in the path and the ``code`` parameter (docs/invoice-api.md).
+_NUMBER = re.compile(r"^([0-9]{8}|[0-9]{20})$")
+_CODE = re.compile(r"^([0-9]{10}|[0-9]{12})$")
 
 
 class HttpInvoiceSystem:
@@ -58,9 +67,15 @@ class HttpInvoiceSystem:
         return self._session
 
     async def lookup(self, number: str, code: Optional[str] = None) -> Optional[InvoiceRecord]:
-        """See `bot.app.protocols.InvoiceSystem`."""
+        """See `bot.app.protocols.InvoiceSystem`. Only numbers and codes of the contract's form
+        are sent (anything else is simply not an invoice), and the number is escaped for the
+        path all the same."""
+        if not isinstance(number, str) or not _NUMBER.match(number):
+            return None
+        if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
+            return None
         params = {"code": code} if code else {}
-        url = f"{self._base_url}/api/v1/invoices/{number}"
+        url = f"{self._base_url}/api/v1/invoices/{quote(number, safe='')}"
         try:
             async with self._client().get(url, params=params) as response:
                 if response.status == 404:

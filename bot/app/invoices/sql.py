@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Enum, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, Column, Date, DateTime, Enum, String, UniqueConstraint, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base, sessionmaker
@@ -39,6 +39,8 @@ class InvoiceRow(Base):
     buyer_name = Column(String(100), nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False)
     detail = Column(String(200), nullable=False, default="")
+    seller_tax_id = Column(String(18), nullable=False, default="", server_default="")
+    buyer_tax_id = Column(String(18), nullable=False, default="", server_default="")
 
     def to_record(self) -> InvoiceRecord:
         """The row as the interface's frozen dataclass."""
@@ -53,7 +55,15 @@ class InvoiceRow(Base):
             buyer_name=self.buyer_name,
             updated_at=self.updated_at,
             detail=self.detail or "",
+            seller_tax_id=self.seller_tax_id or "",
+            buyer_tax_id=self.buyer_tax_id or "",
         )
+
+
+#: Tax IDs (统一社会信用代码, check character valid) of the demo seller and buyer; a
+#: conversation must show one of them before an invoice is disclosed (docs/invoice-api.md).
+DEMO_SELLER = ("北京示例科技有限公司", "91110108MA01A2B3CF")
+DEMO_BUYER = ("北京样例商贸有限公司", "91110105MA00K7P8QR")
 
 
 def to_fen(amount: Decimal) -> int:
@@ -64,7 +74,7 @@ def to_fen(amount: Decimal) -> int:
 def demo_invoices(today: date) -> Iterable[InvoiceRow]:
     """One invoice per status, dated relative to ``today`` (documented in docs/invoice-api.md)."""
     now = datetime.combine(today, datetime.min.time(), CHINA_TZ).replace(hour=9)
-    seller, buyer = "北京示例科技有限公司", "北京样例商贸有限公司"
+    (seller, seller_tax_id), (buyer, buyer_tax_id) = DEMO_SELLER, DEMO_BUYER
     rows = [
         ("12345678", "011002400111", "增值税专用发票", InvoiceStatus.ISSUED, 12, "12500.00", ""),
         ("23456789", "011002400111", "增值税普通发票", InvoiceStatus.PENDING_UPLOAD, 1, "860.00", ""),
@@ -87,7 +97,28 @@ def demo_invoices(today: date) -> Iterable[InvoiceRow]:
             buyer_name=buyer,
             updated_at=now - timedelta(days=max(days_ago - 1, 0)),
             detail=detail,
+            seller_tax_id=seller_tax_id,
+            buyer_tax_id=buyer_tax_id,
         )
+
+
+def _add_tax_id_columns(engine: Engine) -> None:
+    """Databases made before invoices had tax IDs get the columns; the demo rows get the demo
+    tax IDs (other rows stay empty, so they are never disclosed until the data has them)."""
+    columns = {c["name"] for c in inspect(engine).get_columns(InvoiceRow.__tablename__)}
+    missing = [name for name in ("seller_tax_id", "buyer_tax_id") if name not in columns]
+    if not missing:
+        return
+    with engine.begin() as connection:
+        for name in missing:
+            connection.execute(text(
+                f"ALTER TABLE {InvoiceRow.__tablename__} ADD COLUMN {name} VARCHAR(18) NOT NULL DEFAULT ''"))
+        connection.execute(text(f"UPDATE {InvoiceRow.__tablename__} SET seller_tax_id = :t "
+                                "WHERE seller_name = :n AND seller_tax_id = ''"),
+                           {"t": DEMO_SELLER[1], "n": DEMO_SELLER[0]})
+        connection.execute(text(f"UPDATE {InvoiceRow.__tablename__} SET buyer_tax_id = :t "
+                                "WHERE buyer_name = :n AND buyer_tax_id = ''"),
+                           {"t": DEMO_BUYER[1], "n": DEMO_BUYER[0]})
 
 
 class SqlInvoiceSystem:
@@ -108,6 +139,7 @@ class SqlInvoiceSystem:
         if self._sessions is None:
             engine = self._engine = make_engine(self._url)
             Base.metadata.create_all(engine)
+            _add_tax_id_columns(engine)
             self._sessions = sessionmaker(engine, future=True)
             if self._seed:
                 self.seed(datetime.now(CHINA_TZ).date())
@@ -137,6 +169,8 @@ class SqlInvoiceSystem:
                     buyer_name=record.buyer_name,
                     updated_at=record.updated_at,
                     detail=record.detail,
+                    seller_tax_id=record.seller_tax_id,
+                    buyer_tax_id=record.buyer_tax_id,
                 )
             )
 

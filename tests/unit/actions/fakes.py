@@ -276,6 +276,12 @@ class FakeInvoices:
         return None
 
 
+#: The fake invoices' seller tax ID: a conversation must show it (or the buyer's) to see them.
+SELLER_TAX_ID = "91110108MA01A2B3CF"
+BUYER_TAX_ID = "91110105MA00K7P8QR"
+
+
 def invoice(number: str, status: InvoiceStatus) -> InvoiceRecord:
     return InvoiceRecord(number, None, "增值税专用发票", status, date(2026, 11, 20), Decimal("12500"),
-                         "卖方", "买方", datetime(2026, 11, 26, 9, tzinfo=CHINA), "缺少编码")
+                         "卖方", "买方", datetime(2026, 11, 26, 9, tzinfo=CHINA), "缺少编码",
+                         seller_tax_id=SELLER_TAX_ID, buyer_tax_id=BUYER_TAX_ID)

@@ -22,7 +22,9 @@ from bot.app.invoices.base import InvoiceStatus
 from bot.app.tickets import TicketStatus
 from knowledge.types import SearchHit
 from tests.unit.actions.fakes import (
+    BUYER_TAX_ID,
     MONDAY_10,
+    SELLER_TAX_ID,
     FakeFeedback,
     FakeInvoices,
     FakeKnowledge,
@@ -210,7 +212,8 @@ async def test_each_invoice_status_is_explained(status):
     fake = FakeInvoices({"12345678": invoice("12345678", status)})
     dispatcher = CollectingDispatcher()
     events = await ActionCheckInvoice(fake).run(
-        dispatcher, make_tracker({"invoice_number": "12345678"}, intent="inform", text="12345678"), {})
+        dispatcher, make_tracker({"invoice_number": "12345678", "tax_id": SELLER_TAX_ID}, intent="inform",
+                                 text="12345678"), {})
     assert responses(dispatcher) == ["utter_invoice_found", f"utter_invoice_status_{status.value}"]
     assert slot_events(events) == {"invoice_number": "12345678", "invoice_status": status.value}
 
@@ -219,21 +222,23 @@ async def test_a_number_given_earlier_is_used_and_said(kb):
     fake = FakeInvoices({"12345678": invoice("12345678", InvoiceStatus.ISSUED)})
     dispatcher = CollectingDispatcher()
     await ActionCheckInvoice(fake).run(
-        dispatcher, make_tracker({"invoice_number": "12345678"}, intent="query_empty", text="还是查不到"), {})
+        dispatcher, make_tracker({"invoice_number": "12345678", "tax_id": BUYER_TAX_ID}, intent="query_empty",
+                                 text="还是查不到"), {})
     assert responses(dispatcher)[0] == "utter_invoice_number_kept"
 
 
 @pytest.mark.parametrize(
     "fake, expected, status",
     [
-        (FakeInvoices({}), "utter_invoice_status_not_found", "not_found"),
+        (FakeInvoices({}), "utter_invoice_not_found_for_relation", "not_found"),
         (FakeInvoices({}, down=True), "utter_invoice_lookup_unavailable", "unavailable"),
     ],
 )
 async def test_unknown_invoice_and_unavailable_system(fake, expected, status):
     dispatcher = CollectingDispatcher()
     events = await ActionCheckInvoice(fake).run(
-        dispatcher, make_tracker({"invoice_number": "87654321"}, intent="inform", text="87654321"), {})
+        dispatcher, make_tracker({"invoice_number": "87654321", "tax_id": SELLER_TAX_ID}, intent="inform",
+                                 text="87654321"), {})
     assert responses(dispatcher) == [expected]
     assert slot_events(events) == {"invoice_number": "87654321", "invoice_status": status}
 

@@ -12,6 +12,7 @@ from bot.app.invoices.base import InvoiceStatus
 from knowledge.types import KnownError, StepHelp
 from tests.unit.actions.fakes import (
     MONDAY_10,
+    SELLER_TAX_ID,
     FakeInvoices,
     FakeKnowledge,
     FakeTickets,
@@ -99,7 +100,8 @@ async def test_a_general_question_mid_step_is_answered_then_the_step_resumes(kb)
 async def test_an_invoice_number_during_the_steps_is_looked_up_not_taken_for_solved(kb):
     invoices = FakeInvoices({"34567890": invoice("34567890", InvoiceStatus.UPLOAD_FAILED)})
     dispatcher, events = await during(kb, "发票号码 3456 7890", "inform", invoices=invoices,
-                                      entities=[{"entity": "invoice_number", "value": "34567890"}])
+                                      entities=[{"entity": "invoice_number", "value": "34567890"}],
+                                      state={**ON_STEP, "tax_id": SELLER_TAX_ID})
     # Looked up (what is disclosed depends on the relation rules of bot.app.invoices.access),
     # the step offered again, nothing closed.
     assert responses(dispatcher)[-1] == "utter_reoffer_step"
@@ -181,7 +183,8 @@ async def test_a_number_read_as_solved_is_looked_up_and_nothing_closes(kb):
     container.use(container.Container(invoice_system=invoices, knowledge=kb))
     try:
         dispatcher = CollectingDispatcher()
-        tracker = make_tracker(ON_STEP, intent="problem_solved", text="对了发票号码是34567890", confidence=0.97,
+        tracker = make_tracker({**ON_STEP, "tax_id": SELLER_TAX_ID}, intent="problem_solved",
+                               text="对了发票号码是34567890", confidence=0.97,
                                entities=[{"entity": "invoice_number", "value": "34567890"}])
         events = await ActionCloseProblem(kb).run(dispatcher, tracker, {})
     finally:

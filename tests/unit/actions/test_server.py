@@ -49,9 +49,20 @@ def test_the_server_listens_on_loopback_unless_told_otherwise(monkeypatch):
         hosts.append(os.environ["SANIC_HOST"])
 
     monkeypatch.setattr(action_server, "warm_up", lambda: 0.0)
+    monkeypatch.setattr(action_server, "install_security", lambda token: None)
     monkeypatch.setattr("rasa_sdk.__main__.main", rasa_sdk_main)
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "unit-test-action-token")
     monkeypatch.delenv("SANIC_HOST", raising=False)
     action_server.main()
     monkeypatch.setenv("SANIC_HOST", "0.0.0.0")
     action_server.main()
     assert hosts == ["127.0.0.1", "0.0.0.0"]
+
+
+def test_the_server_refuses_to_start_without_its_shared_secret(monkeypatch):
+    monkeypatch.setattr(action_server, "warm_up", lambda: 0.0)
+    monkeypatch.setattr("rasa_sdk.__main__.main", lambda: pytest.fail("started without a token"))
+    monkeypatch.delenv("ACTION_SERVER_TOKEN", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        action_server.main()
+    assert "ACTION_SERVER_TOKEN" in str(stopped.value)

@@ -10,10 +10,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app.container import Container
 from bot.app.database import make_app_session_factory
 from bot.app.settings import Settings
+from bot.app.widget_sessions import TOKEN_HEADER, token_for
 from bot.console.app import create_app
 
 OPERATOR_TOKEN = "s3cret-operator"
 KNOWN = "0123456789abcdef0123456789abcdef"
+SESSION_SECRET = "unit-test-widget-session-secret"
+SITE = "https://help.example.com"
 
 
 class FakeRasa:
@@ -57,7 +60,8 @@ def sessions(tmp_path):
 def settings(tmp_path, fake_rasa):
     env = {"VAR_DIR": str(tmp_path), "RASA_URL": fake_rasa.url, "RASA_AUTH_TOKEN": "rasa-token",
            "OPERATOR_TOKEN": OPERATOR_TOKEN, "RASA_PUBLIC_URL": "http://rasa.example:5005",
-           "WIDGET_DIST_DIR": str(tmp_path / "dist"), "CONSOLE_CORS_ORIGINS": "*"}
+           "WIDGET_DIST_DIR": str(tmp_path / "dist"), "ALLOWED_ORIGINS": SITE,
+           "WIDGET_SESSION_SECRET": SESSION_SECRET}
     return Settings.from_env(env)
 
 
@@ -66,10 +70,12 @@ async def make_client(settings, sessions):
     clients = []
 
     async def make(**overrides):
-        """A console client; ``settings={...}`` changes settings, other keywords replace services."""
+        """A console client (sending the session token of ``KNOWN``); ``settings={...}`` changes
+        settings, ``headers={...}`` the client's default headers, other keywords replace services."""
         changed = settings.replace(**overrides.pop("settings", {}))
+        headers = overrides.pop("headers", session_headers())
         services = Container(changed, app_sessions=sessions, **overrides)
-        client = TestClient(TestServer(create_app(changed, services), host="127.0.0.1"))
+        client = TestClient(TestServer(create_app(changed, services), host="127.0.0.1"), headers=headers)
         await client.start_server()
         clients.append(client)
         return client
@@ -82,6 +88,11 @@ async def make_client(settings, sessions):
 @pytest.fixture()
 async def client(make_client):
     return await make_client()
+
+
+def session_headers(session_id: str = KNOWN) -> dict:
+    """The widget's session token for ``session_id`` (as the socket.io channel mints it)."""
+    return {TOKEN_HEADER: token_for(SESSION_SECRET, session_id)}
 
 
 def operator_headers(token: str = OPERATOR_TOKEN) -> dict:

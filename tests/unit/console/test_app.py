@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.console.conftest import KNOWN, operator_headers
+from tests.unit.console.conftest import KNOWN, SITE, operator_headers, session_headers
 
 VOTE = {"kind": "vote", "session_id": KNOWN, "message_id": "bot-1", "text": "请先检查账号。", "up": True}
 
@@ -68,10 +68,23 @@ async def test_history_refuses_guessable_ids_without_asking_rasa(client, fake_ra
     assert fake_rasa.queries == []
 
 
-async def test_history_of_an_unknown_conversation_is_404(client):
+async def test_history_of_an_unknown_conversation_is_404(make_client):
+    client = await make_client(headers=session_headers("f" * 32))
     response = await client.get(f"/api/history/{'f' * 32}")
     assert response.status == 404
     assert (await response.json())["error"] == "not_found"
+
+
+async def test_history_needs_the_conversations_session_token(make_client, fake_rasa):
+    fake_rasa.trackers[KNOWN] = {"events": [{"event": "user", "text": "我的电话 13812345678"}]}
+    anonymous = await make_client(headers={})
+    missing = await anonymous.get(f"/api/history/{KNOWN}")
+    assert missing.status == 401 and (await missing.json())["error"] == "invalid_session_token"
+    forged = await anonymous.get(f"/api/history/{KNOWN}", headers={"X-Fapiao-Session": KNOWN + "." + "A" * 43})
+    assert forged.status == 401
+    other = await make_client(headers=session_headers("e" * 32))
+    assert (await other.get(f"/api/history/{KNOWN}")).status == 403
+    assert fake_rasa.queries == []
 
 
 async def test_history_when_rasa_fails_is_a_clean_502(client, fake_rasa):
@@ -135,11 +148,14 @@ async def test_feedback_must_be_json(client):
 
 async def test_public_api_answers_cross_origin_requests(client):
     preflight = await client.options("/api/feedback", headers={
-        "Origin": "https://help.example.com", "Access-Control-Request-Method": "POST"})
+        "Origin": SITE, "Access-Control-Request-Method": "POST"})
     assert preflight.status == 204
-    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
-    response = await client.get("/api/announcements/active", headers={"Origin": "https://help.example.com"})
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert preflight.headers["Access-Control-Allow-Origin"] == SITE
+    assert "X-Fapiao-Session" in preflight.headers["Access-Control-Allow-Headers"]
+    response = await client.get("/api/announcements/active", headers={"Origin": SITE})
+    assert response.headers["Access-Control-Allow-Origin"] == SITE
+    other = await client.get("/api/announcements/active", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
 
 
 # ---- announcements ---------------------------------------------------------------------------

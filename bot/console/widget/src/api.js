@@ -2,13 +2,18 @@
 
 const API_TIMEOUT_MS = 8000;
 
-async function apiRequest(config, method, path, body) {
+// History and feedback belong to one conversation: they carry its session token.
+const SESSION_HEADER = 'X-Fapiao-Session';
+
+async function apiRequest(config, method, path, body, sessionToken) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), API_TIMEOUT_MS);
+  const headers = body ? { 'Content-Type': 'application/json' } : {};
+  if (sessionToken) headers[SESSION_HEADER] = sessionToken;
   try {
     const response = await fetch(config.apiUrl + path, {
       method,
-      headers: body ? { 'Content-Type': 'application/json' } : {},
+      headers,
       body: body ? JSON.stringify(body) : undefined,
       signal: controller.signal,
       credentials: 'omit',
@@ -27,14 +32,20 @@ async function apiRequest(config, method, path, body) {
   }
 }
 
-function fetchHistory(config, sessionId) {
-  return apiRequest(config, 'GET', `/api/history/${encodeURIComponent(sessionId)}`);
+function sessionIdOf(token) {
+  return String(token || '').split('.')[0];
+}
+
+function fetchHistory(config, sessionToken) {
+  if (!sessionToken) return Promise.resolve({ ok: false, status: 0, data: null });
+  return apiRequest(config, 'GET', `/api/history/${encodeURIComponent(sessionIdOf(sessionToken))}`,
+    undefined, sessionToken);
 }
 
 function fetchAnnouncements(config) {
   return apiRequest(config, 'GET', '/api/announcements/active');
 }
 
-function postFeedback(config, body) {
-  return apiRequest(config, 'POST', '/api/feedback', body);
+function postFeedback(config, body, sessionToken) {
+  return apiRequest(config, 'POST', '/api/feedback', body, sessionToken);
 }

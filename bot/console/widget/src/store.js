@@ -7,9 +7,8 @@ function randomHex(bytes) {
   return Array.from(buffer, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function newSessionId() {
-  return randomHex(16); // 32 hex characters, like Rasa's uuid4().hex
-}
+// A session token minted by the Rasa server: "<32 hex id>.<43 base64url signature>".
+const SESSION_TOKEN_PATTERN = /^([0-9a-f]{32})\.[A-Za-z0-9_-]{43}$/;
 
 function newClientMessageId() {
   return 'c' + randomHex(12);
@@ -51,19 +50,23 @@ class Store {
     this.set(name, JSON.stringify(value));
   }
 
-  sessionId() {
-    let id = this.get('session');
-    if (!id || !/^[0-9a-f]{32}$/.test(id)) {
-      id = newSessionId();
-      this.set('session', id);
-    }
-    return id;
+  /** The stored session token, or null (the server then mints a session). */
+  sessionToken() {
+    const token = this.get('session-token');
+    return token && SESSION_TOKEN_PATTERN.test(token) ? token : null;
   }
 
+  /** Remember the token the server confirmed; the conversation id is kept beside it. */
+  setSessionToken(token) {
+    const match = SESSION_TOKEN_PATTERN.exec(token || '');
+    this.set('session-token', match ? token : null);
+    this.set('session', match ? match[1] : null);
+  }
+
+  /** Forget the conversation: the next session request gets a fresh one from the server. */
   resetSession() {
-    const id = newSessionId();
-    this.set('session', id);
+    this.set('session-token', null);
+    this.set('session', null);
     this.set('votes', null);
-    return id;
   }
 }

@@ -24,7 +24,7 @@ class Widget {
     this.io = io;
     this.styles = styles;
     this.store = new Store(config.storageKey);
-    this.sessionId = this.store.sessionId();
+    this.sessionToken = this.store.sessionToken(); // null: the server mints a session
     this.connection = null;
     this.botCount = 0;
     this.historyLoaded = false;
@@ -178,9 +178,10 @@ class Widget {
         onStatus: (state, reason) => this.showStatus(state, reason),
         onBotMessage: (message) => this.receive(message),
         onAck: (item, ack) => this.acknowledged(item, ack),
+        onSession: (token) => this.sessionConfirmed(token),
       });
       this.showStatus('connecting');
-      this.connection.start(this.sessionId);
+      this.connection.start(this.sessionToken);
     }
   }
 
@@ -195,7 +196,7 @@ class Widget {
   // ---- history -------------------------------------------------------------------------
 
   async loadHistory() {
-    const result = await fetchHistory(this.config, this.sessionId);
+    const result = await fetchHistory(this.config, this.sessionToken);
     this.renderConversation(result.ok && result.data ? result.data.messages || [] : []);
     this.historyLoaded = true;
   }
@@ -288,8 +289,23 @@ class Widget {
     if (!this.connection.hasPending()) this.showTyping(false);
   }
 
+  /** The server confirmed a session other than the stored one (none stored, or the stored token
+   * is no longer valid): remember it; a conversation shown from an old session is cleared. */
+  sessionConfirmed(token) {
+    const replaced = this.sessionToken && this.sessionToken !== token;
+    this.sessionToken = token;
+    this.store.setSessionToken(token);
+    if (replaced) {
+      this.votes = {};
+      this.store.set('votes', null);
+      const pending = Array.from(this.pendingBubbles.values());
+      this.renderConversation([]);
+      for (const bubble of pending) this.log.appendChild(bubble);
+    }
+  }
+
   async resync() {
-    const result = await fetchHistory(this.config, this.sessionId);
+    const result = await fetchHistory(this.config, this.sessionToken);
     if (!result.ok || !result.data) return;
     const pending = Array.from(this.pendingBubbles.values());
     this.renderConversation(result.data.messages || []);
@@ -381,8 +397,8 @@ class Widget {
       btn.setAttribute('aria-pressed', String(this.votes[messageId] === (up ? 'up' : 'down')));
       btn.addEventListener('click', async () => {
         const result = await postFeedback(this.config, {
-          kind: 'vote', session_id: this.sessionId, message_id: messageId, text, up,
-        });
+          kind: 'vote', session_id: sessionIdOf(this.sessionToken), message_id: messageId, text, up,
+        }, this.sessionToken);
         if (!result.ok) {
           thanks.textContent = '反馈未能提交，请稍后再试';
           return;
@@ -439,12 +455,13 @@ class Widget {
   // ---- new conversation ----------------------------------------------------------------
 
   newConversation() {
-    this.sessionId = this.store.resetSession();
+    this.store.resetSession();
+    this.sessionToken = null;
     this.votes = {};
     this.pendingBubbles.clear();
     this.showTyping(false);
     this.renderConversation([]);
-    if (this.connection) this.connection.restart(this.sessionId);
+    if (this.connection) this.connection.restart();
     this.input.focus();
   }
 }
