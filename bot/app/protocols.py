@@ -9,10 +9,11 @@ Every method is a coroutine: implementations that block (SQL) run off the event 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import (
     Any,
     Collection,
+    Dict,
     Iterable,
     List,
     Mapping,
@@ -22,6 +23,7 @@ from typing import (
     runtime_checkable,
 )
 
+from bot.app.analytics import DailyFigure
 from bot.app.feedback import ConversationFeedback, Rating, Vote
 from bot.app.invoices.base import InvoiceRecord
 from bot.app.service_level import ServicePromise
@@ -165,3 +167,22 @@ class InvoiceSystem(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+
+
+@runtime_checkable
+class AnalyticsStore(Protocol):
+    """Per-day conversation aggregates (`bot.app.analytics`: metrics and keys), filled from
+    Rasa's events; what the operator dashboard's charts read."""
+
+    async def record(self, events: Sequence[Mapping[str, Any]], source: str = "broker") -> int:
+        """Count Rasa events (dicts with ``sender_id``, oldest first) in one transaction,
+        skipping any counted before (same content, same id); how many were new."""
+
+    async def daily(self, first: date, last: date, channel: Optional[str] = None) -> List[DailyFigure]:
+        """Every aggregate from ``first`` to ``last`` (China dates, inclusive), oldest first."""
+
+    async def totals(self, first: date, last: date) -> Dict[str, Dict[str, int]]:
+        """metric → key → count from ``first`` to ``last``, over every channel."""
+
+    async def forget_sender(self, sender_id: str) -> int:
+        """Delete what is kept of one conversation (the counts themselves are anonymous)."""

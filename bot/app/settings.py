@@ -71,6 +71,18 @@ class Settings(BaseModel):
         console_rasa_timeout: seconds before a console call to the Rasa HTTP API is abandoned.
         widget_dist_dir: the built widget (``make widget`` writes it).
         redis_url: Redis for channel state shared between replicas (empty: in-process).
+        cluster_replicas: Rasa replicas and action servers of ``make cluster``.
+        action_proxy_port: the proxy in front of the action servers (default ``action_port - 1``).
+        postgres_url: PostgreSQL server of ``make cluster`` (tracker store and app database
+            unless ``TRACKER_STORE_URL`` / ``APP_DATABASE_URL`` name another PostgreSQL database).
+        rabbitmq_url: RabbitMQ of ``make cluster`` (Rasa's Pika event broker, analytics).
+        event_queue: the durable queue the analytics consumer reads.
+        ticket_lock_lifetime: seconds a conversation's lock lives (Rasa's ``TICKET_LOCK_LIFETIME``):
+            at most this long a conversation waits behind a replica that died holding its lock.
+        analytics_poll_interval: seconds between two reads of the tracker store by the analytics
+            fallback of ``make run`` (no event broker).
+        analytics_reconcile_seconds: how often the analytics consumer of ``make cluster`` also
+            reads the tracker store for events that never reached the queue.
         action_server_token: shared secret the Rasa server sends to the action server
             (header ``X-Action-Token``, endpoints.yml); the action server refuses calls without it.
         widget_session_secret: HMAC key of the widget's server-minted session tokens
@@ -113,7 +125,7 @@ class Settings(BaseModel):
     action_server_token: str = Field("", env="ACTION_SERVER_TOKEN")
     widget_session_secret: str = Field("", env="WIDGET_SESSION_SECRET")
     tracker_store_url: str = Field("", env="TRACKER_STORE_URL")
-    max_message_chars: int = Field(2000, ge=1, le=100_000, env="MAX_MESSAGE_CHARS")
+    max_message_chars: int = Field(8000, ge=1, le=100_000, env="MAX_MESSAGE_CHARS")
     max_webhook_body: int = Field(64 * 1024, ge=1024, env="MAX_WEBHOOK_BODY")
     max_api_body: int = Field(1024 * 1024, ge=1024, env="MAX_API_BODY")
     lookup_limit_conversation: int = Field(10, ge=1, env="INVOICE_LOOKUP_LIMIT_CONVERSATION")
@@ -121,6 +133,15 @@ class Settings(BaseModel):
     lookup_limit_window: float = Field(600.0, gt=0, env="INVOICE_LOOKUP_LIMIT_WINDOW")
     trust_forwarded_for: bool = Field(False, env="TRUST_FORWARDED_FOR")
     retention_days: int = Field(180, ge=1, env="RETENTION_DAYS")
+    # The replicated topology (`make cluster`: bot/launcher/cluster.py, docs/deployment.md).
+    cluster_replicas: int = Field(2, ge=1, le=16, env="CLUSTER_REPLICAS")
+    action_proxy_port: int = Field(0, ge=0, le=65535, env="ACTION_PROXY_PORT")
+    postgres_url: str = Field("postgresql://postgres@127.0.0.1:5432", env="POSTGRES_URL")
+    rabbitmq_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", env="RABBITMQ_URL")
+    event_queue: str = Field("fapiao_events", env="EVENT_QUEUE")
+    ticket_lock_lifetime: int = Field(20, ge=1, le=600, env="TICKET_LOCK_LIFETIME")
+    analytics_poll_interval: float = Field(2.0, gt=0, env="ANALYTICS_POLL_INTERVAL")
+    analytics_reconcile_seconds: float = Field(60.0, gt=0, env="ANALYTICS_RECONCILE_SECONDS")
 
     class Config:
         allow_mutation = False
@@ -180,6 +201,10 @@ class Settings(BaseModel):
         if value and len(value) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
+
+    @validator("action_proxy_port", always=True)
+    def _action_proxy_port(cls, value: int, values: Dict[str, Any]) -> int:  # noqa: N805
+        return value or max(1, int(values.get("action_port", 5055)) - 1)
 
     @validator("invoice_backend")
     def _known_backend(cls, value: str) -> str:  # noqa: N805 - pydantic validator

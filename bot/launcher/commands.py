@@ -42,6 +42,15 @@ def runtime_env(
         "TRACKER_DB": "rasa",
         "LOCK_STORE_TYPE": "in_memory",
         "LOCK_STORE_HOST": "127.0.0.1",
+        "LOCK_STORE_PORT": "6379",
+        # endpoints.yml's event broker: none unless configured (`make cluster` sets RabbitMQ's
+        # Pika broker; the analytics fallback reads the tracker store instead).
+        "EVENT_BROKER_TYPE": "bot.rasa_plugins.events.NoEventBroker",
+        "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672/",
+        "RABBITMQ_USERNAME": "guest",
+        "RABBITMQ_PASSWORD": "guest",
+        "RABBITMQ_PORT": "5672",
+        "EVENT_QUEUE": "fapiao_events",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -100,3 +109,6 @@ def console_command(port: int) -> List[str]:
     return [sys.executable, "-m", "bot.console", "--port", str(port)]
 
 
+def analytics_command(mode: str) -> List[str]:
+    """The analytics process: ``consume`` (RabbitMQ queue) or ``follow`` (the tracker store)."""
+    return [sys.executable, "-m", "bot.app.analytics", mode]

@@ -48,6 +48,11 @@ def main() -> None:
 
     install_hardening()
     install_cached_action_validation()
+    # Polite reply while the action server is away; each message processed exactly once
+    # (bot/rasa_plugins/resilience.py).
+    from bot.rasa_plugins.resilience import install as install_resilience
+
+    install_resilience()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -9,12 +9,14 @@ from typing import List, Tuple
 import pytest
 
 from bot.app import protocols
+from bot.app.analytics import SqlAnalyticsStore
 from bot.app.feedback import SqlFeedbackStore
 from bot.app.invoices.http import HttpInvoiceSystem
 from bot.app.invoices.sql import SqlInvoiceSystem
 from bot.app.knowledge import KnowledgeService
 from bot.app.tickets import SqlTicketStore
 from tests.unit.actions.fakes import FakeFeedback, FakeInvoices, FakeKnowledge, FakeTickets
+from tests.unit.app.analytics_fake import FakeAnalytics
 
 IMPLEMENTATIONS = [
     (protocols.KnowledgeReader, KnowledgeService),
@@ -27,6 +29,8 @@ IMPLEMENTATIONS = [
     (protocols.InvoiceSystem, SqlInvoiceSystem),
     (protocols.InvoiceSystem, HttpInvoiceSystem),
     (protocols.InvoiceSystem, FakeInvoices),
+    (protocols.AnalyticsStore, SqlAnalyticsStore),
+    (protocols.AnalyticsStore, FakeAnalytics),
 ]
 
 
