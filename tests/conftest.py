@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from pathlib import Path
 from typing import Dict, Iterator
 
 import pytest
 
+from bot.launcher.commands import DEFAULT_MODEL
+from tests.support.client import remember_token
 from tests.support.servers import Stack, free_port
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -27,16 +30,24 @@ def _channel_test_env(wechat_api_port: int) -> Dict[str, str]:
     return wechat_test_env(f"http://127.0.0.1:{wechat_api_port}")
 
 
+def stack_model() -> Path:
+    """The model the test stacks serve: ``FAPIAO_TEST_MODEL`` (a model trained elsewhere, e.g.
+    while models/fapiao.tar.gz is being retrained) or models/fapiao.tar.gz."""
+    return Path(os.environ.get("FAPIAO_TEST_MODEL") or DEFAULT_MODEL)
+
+
 @pytest.fixture(scope="session")
 def rasa_stack(tmp_path_factory, wechat_api_port) -> Iterator[Stack]:
     """Action server + Rasa server + console with their own databases, for the whole session."""
     stack = Stack(
         var_dir=tmp_path_factory.mktemp("var"),
+        model=stack_model(),
         env=_channel_test_env(wechat_api_port),
         with_console=importlib.util.find_spec("bot.console") is not None,
         name="session",
     )
     stack.start()
+    remember_token(stack)  # the HTTP API always needs its token (tests/support/client.py)
     try:
         yield stack
     finally:

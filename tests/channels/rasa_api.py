@@ -4,6 +4,8 @@ from typing import Any, Dict, List
 
 import requests
 
+from tests.support.client import api_params
+
 
 class Tracker:
     """A conversation's tracker read through Rasa's HTTP API."""
@@ -12,7 +14,8 @@ class Tracker:
         self.rasa_url, self.sender = rasa_url, sender
 
     def events(self) -> List[Dict[str, Any]]:
-        response = requests.get(f"{self.rasa_url}/conversations/{self.sender}/tracker", timeout=30)
+        response = requests.get(f"{self.rasa_url}/conversations/{self.sender}/tracker",
+                                params=api_params(self.rasa_url), timeout=30)
         response.raise_for_status()
         return response.json()["events"]
 

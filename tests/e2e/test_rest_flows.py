@@ -19,6 +19,8 @@ pytestmark = pytest.mark.servers
 TICKET = re.compile(r"GD\d{8}-\d{6}")
 STEP_BUTTONS = {"/problem_solved", "/problem_persists", "/request_human"}
 CHINA = timezone(timedelta(hours=8))
+#: The embedded invoice system's demo seller (bot/app/invoices/sql.py, docs/invoice-api.md).
+SELLER_TAX_ID = "91110108MA01A2B3CF"
 
 
 def run_out_of_steps(chat: Conversation, limit: int = 12) -> str:
@@ -51,6 +53,9 @@ def test_invoice_missing_looks_the_invoice_up_and_closes_with_a_rating(rasa_stac
     chat.say("客户说发票开给我们了，可我们系统里没有")
     assert chat.last_turn_responses()[-1] == "utter_ask_invoice_number"
     chat.say("发票号码是34567890")
+    # Invoice data only after a relation is shown (issue 14): the seller's or buyer's tax ID.
+    assert chat.last_turn_responses()[-1] == "utter_ask_invoice_relation"
+    chat.say(f"销售方税号 {SELLER_TAX_ID}")
     assert chat.slot("invoice_status") == "upload_failed"
     responses = chat.last_turn_responses()
     assert "utter_invoice_status_upload_failed" in responses
@@ -69,6 +74,7 @@ def test_query_empty_with_an_unknown_invoice_then_a_person(rasa_stack):
     chat.say("1234")  # too short: asked again, politely
     assert chat.last_turn_responses() == ["utter_invoice_number_wrong_length", "utter_ask_invoice_number"]
     chat.say("99999999")
+    chat.say(f"我们的税号是{SELLER_TAX_ID}")
     assert chat.slot("invoice_status") == "not_found"
     messages = chat.say("转人工")
     assert TICKET.search(texts(messages))

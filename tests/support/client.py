@@ -1,4 +1,8 @@
-"""Talking to a running Rasa server the way channels and operators do (REST + HTTP API)."""
+"""Talking to a running Rasa server the way channels and operators do (REST + HTTP API).
+
+The HTTP API always needs its token (issue 14): the fixtures that start a stack register it
+with `remember_token` (`api_token` reads it back), so every helper here sends it.
+"""
 from __future__ import annotations
 
 import uuid
@@ -7,6 +11,25 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
+#: The HTTP API token of each running Rasa server, by URL.
+API_TOKENS: Dict[str, str] = {}
+
+
+def remember_token(stack: Any) -> None:
+    """Register the HTTP API token of a started `bot.launcher.stack.Stack`."""
+    API_TOKENS[stack.rasa_url] = stack.environment()["RASA_AUTH_TOKEN"]
+
+
+def api_token(rasa_url: str) -> str:
+    """The HTTP API token of the Rasa server at ``rasa_url`` (registered by its fixture)."""
+    return API_TOKENS.get(rasa_url.rstrip("/"), "")
+
+
+def api_params(rasa_url: str, **params: Any) -> Dict[str, Any]:
+    """Query parameters for the HTTP API: ``params`` plus the token."""
+    token = api_token(rasa_url)
+    return {**params, "token": token} if token else dict(params)
+
 
 @dataclass
 class Conversation:
@@ -14,7 +37,8 @@ class Conversation:
 
     Args:
         rasa_url: the Rasa server.
-        sender: the conversation id (a fresh unguessable one by default).
+        sender: the conversation id (a fresh unguessable one by default; the REST channel
+            accepts 1-64 letters, digits, ``-`` and ``_``).
     """
 
     rasa_url: str
@@ -36,7 +60,8 @@ class Conversation:
     def tracker(self) -> Dict[str, Any]:
         """The conversation's tracker from the HTTP API."""
         response = requests.get(
-            f"{self.rasa_url}/conversations/{self.sender}/tracker", timeout=30
+            f"{self.rasa_url}/conversations/{self.sender}/tracker",
+            params=api_params(self.rasa_url), timeout=30,
         )
         response.raise_for_status()
         return response.json()

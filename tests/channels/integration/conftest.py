@@ -18,6 +18,7 @@ import requests
 from tests.channels.accounts import OA_ACCOUNT, WECOM_ACCOUNT, channel_env
 from tests.channels.rasa_api import Tracker
 from tests.channels.simulator import ApiPeer, ApiPeerThread, WeChatSimulator
+from tests.support.client import remember_token
 from tests.support.servers import Stack
 
 
@@ -60,6 +61,7 @@ def slow_stack(tmp_path_factory, wechat_api) -> Iterator[Stack]:
     env = {**channel_env(wechat_api.base_url), "WECHAT_REPLY_BUDGET": "0.05"}
     stack = Stack(var_dir=tmp_path_factory.mktemp("var-wechat-slow"), env=env, name="wechat-slow")
     stack.start()
+    remember_token(stack)
     try:
         _require_channels(stack.rasa_url)
         yield stack

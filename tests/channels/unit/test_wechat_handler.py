@@ -313,13 +313,24 @@ async def test_long_reply_is_capped_and_the_rest_goes_through_the_api():
     assert "\n\n".join(delivered) == "\n\n".join(paragraphs)
 
 
-async def test_a_failing_turn_answers_success_and_the_server_goes_on():
-    async def broken(_):
-        raise RuntimeError("tracker store down")
+async def test_a_failing_turn_is_not_recorded_and_the_redelivery_runs_it():
+    """Issue 14: de-duplication records a message after its turn succeeded. A failed turn
+    answers 503 (WeChat re-delivers) and releases the claim, so the re-delivery is processed."""
+    calls = []
+
+    async def flaky(message):
+        calls.append(message.text)
+        if len(calls) == 1:
+            raise RuntimeError("tracker store down")
+        await message.output_channel.send_text_message(message.sender_id, "您好")
 
     handler, sim = oa_handler(), simulator()
-    reply = await post(handler, sim, sim.text(USER, "你好"), broken)
-    assert reply.body == "success"
+    fields = sim.text(USER, "你好")
+    first = await post(handler, sim, fields, flaky)
+    assert first.status == 503
+    again = await post(handler, sim, fields, flaky)  # the same MsgId, as WeChat re-delivers it
+    assert again.status == 200 and sim.read_reply(again.body)["Content"] == "您好"
+    assert calls == ["你好", "你好"]
 
 
 # WeCom ----------------------------------------------------------------------------------------------

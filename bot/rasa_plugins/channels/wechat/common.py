@@ -3,17 +3,26 @@
 It follows docs/channels.md §4.3 ("normative handling algorithm for the WeChat POST"):
 
 1. body cap, replay window, signature(s), decryption, safe XML parsing (`protocol`);
-2. de-duplication of re-deliveries *before* Rasa is called (`dedupe`);
+2. de-duplication of re-deliveries *before* Rasa is called (`dedupe`): the first delivery
+   claims the message; a turn that fails releases the claim and answers 503, so WeChat's
+   re-delivery runs it again (nothing is recorded as answered before the turn succeeded);
 3. mapping to a Rasa input (`inputs`), numbered-button replies mapped back to payloads;
 4. the turn runs as a task; `asyncio.wait` (never `wait_for`, which would cancel the turn)
    for what is left of the reply budget (default 4 s from arrival, WeChat gives up at 5 s):
    done in time → one passive reply (overflow past ~2,000 bytes goes through the API);
    not done → `success` now and the whole reply through the customer-service API later.
 
+Replay (issue 14): in plaintext (and compatible mode's plaintext) callbacks the signature covers
+only token, timestamp and nonce, not the body, so a signed URL seen once could be replayed with
+any body inside the timestamp window. Each such URL is remembered for twice the window with a
+hash of its body: the same body again is a re-delivery (handled by de-duplication), another
+body is refused (403).
+
 The handler is independent of Sanic so that it can be tested with a fake `on_new_message`.
 """
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -81,6 +90,7 @@ class CallbackHandler:
         self.store = store
         self.settings = settings
         self.ledger = dedupe.DeliveryLedger(store, namespace, settings.dedupe_ttl)
+        self._namespace = namespace
         self.buttons = ButtonMemory(store, namespace, settings.button_ttl)
         self._collector_factory = collector_factory
         self._clock = clock
@@ -114,6 +124,10 @@ class CallbackHandler:
         except CallbackRejected as error:
             logger.warning("%s: callback refused: %s", self.channel_name, error.reason)
             return HttpReply(error.status, "forbidden" if error.status == 403 else "bad request")
+
+        if not inbound.encrypted and not await self._first_use_of_signed_url(query, body):
+            logger.warning("%s: callback refused: signed URL replayed with another body", self.channel_name)
+            return HttpReply(403, "forbidden")
 
         fields = inbound.fields
         user = fields.get("FromUserName", "").strip()
@@ -151,6 +165,10 @@ class CallbackHandler:
         # already given up, its re-delivery gets the same reply (`_answer_redelivery`).
         done, _ = await asyncio.wait({turn}, timeout=max(deadline - time.monotonic(), 0.0))
         if turn in done:
+            if not turn.result():
+                # Nothing is recorded for a failed turn: WeChat's re-delivery runs it again.
+                await self.ledger.release(key)
+                return HttpReply(503, "try again")
             return await self._reply_passively(key, inbound, collector)
         await self.ledger.record(key, dedupe.ASYNC)
         logger.info("%s: %s answered later through the API", self.channel_name, key)
@@ -166,11 +184,24 @@ class CallbackHandler:
         if abs(self._clock() - int(raw)) > self.settings.replay_window:
             raise CallbackRejected(403, "timestamp outside the replay window")
 
-    async def _run_turn(self, on_new_message: OnNewMessage, message: UserMessage) -> None:
+    async def _first_use_of_signed_url(self, query: Query, body: bytes) -> bool:
+        """Remember a plaintext callback's signed URL with its body's hash; False when the URL
+        was seen before with another body."""
+        url = "|".join(query.get(name, "") for name in ("signature", "timestamp", "nonce"))
+        key = f"{self._namespace}:nonce:{hashlib.sha256(url.encode('utf-8')).hexdigest()}"
+        digest = hashlib.sha256(body).hexdigest()
+        ttl = 2 * self.settings.replay_window
+        if await self.store.add(key, digest, ttl):
+            return True
+        return await self.store.get(key) == digest
+
+    async def _run_turn(self, on_new_message: OnNewMessage, message: UserMessage) -> bool:
         try:
             await on_new_message(message)
-        except Exception:
-            logger.exception("%s: the Rasa turn failed", self.channel_name)
+            return True
+        except Exception as error:  # noqa: BLE001 - reported to WeChat as 503 (passive path)
+            logger.error("%s: the Rasa turn failed: %s", self.channel_name, type(error).__name__)
+            return False
 
     async def _reply_passively(
         self, key: str, inbound: Inbound, collector: CollectingOutputChannel
@@ -207,7 +238,9 @@ class CallbackHandler:
         so a passive reply is served again; otherwise `success`."""
         while True:
             delivery = await self.ledger.get(key)
-            if delivery is None or delivery.state in (dedupe.ASYNC, dedupe.NONE):
+            if delivery is None:  # the first delivery's turn failed and released it
+                return HttpReply(503, "try again")
+            if delivery.state in (dedupe.ASYNC, dedupe.NONE):
                 return SUCCESS
             if delivery.state == dedupe.PASSIVE:
                 return self._passive_reply(inbound, delivery.reply)

@@ -61,6 +61,10 @@ class DeliveryLedger:
         data = json.loads(raw)
         return Delivery(state=data.get("state", PENDING), reply=data.get("reply", ""))
 
+    async def release(self, key: str) -> None:
+        """Forget the claim of `key` (its turn failed): the next delivery runs the turn."""
+        await self._store.delete(self._prefix + key)
+
     async def record(self, key: str, state: str, reply: str = "") -> None:
         value = json.dumps({"state": state, "reply": reply}, ensure_ascii=False)
         await self._store.set(self._prefix + key, value, self._ttl)
