@@ -36,6 +36,10 @@ CATALOGUE_FILE = "errors.yml"
 MIN_PIECE = 6
 #: Share of a catalogue text a partial paste must cover.
 MIN_PIECE_SHARE = 0.45
+#: A partial paste must carry what went wrong ("税收分类编码" alone names a term, "编码不可用" an
+#: error), unless it covers nearly the whole text.
+WHOLE_ENOUGH = 0.85
+_FAILURE_WORDS = re.compile(r"不|无|未|没|失败|错|异常|锁|过期|超|非法|拒绝|禁止|繁忙|停|空|已|重复|缺|不足|限")
 #: Character n-grams used to find candidate texts quickly.
 _GRAM = 3
 #: Words that announce an error code ("错误代码：002", "返回码 -30003", "code=0x6983").
@@ -152,6 +156,9 @@ class ErrorCatalogue:
                     0, len(text), 0, len(folded))
                 share = piece.size / len(text)
                 if piece.size < MIN_PIECE or share < MIN_PIECE_SHARE:
+                    continue
+                pasted = text[piece.a:piece.a + piece.size]
+                if share < WHOLE_ENOUGH and not _FAILURE_WORDS.search(pasted):
                     continue
                 match = ErrorMatch(self.errors[index], "piece", written, round(0.5 + 0.45 * share, 3))
             if index not in best or match.score > best[index].score:

@@ -48,6 +48,8 @@ def test_pasted_errors_are_recognised(message, key, how):
     "002",                          # a short code without a cue
     "错误代码：002",                # two problems share code 002 and no platform is named
     "请联系服务单位",               # too short a piece
+    "税收分类编码是啥",             # a term of an error text, not the error
+    "该办税人员和企业是什么关系",
     "",
     "😂😂😂",
 ])
