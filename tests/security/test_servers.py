@@ -4,16 +4,11 @@ never echoes requests, bodies and fields are capped and typed, payload slots are
 de-duplication is recorded after a turn succeeded."""
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
-import threading
-import time
 import uuid
 
 import pytest
 import requests
-import socketio
 
 from tests.security.conftest import say, tracker
 
@@ -158,44 +153,3 @@ def test_valid_payload_values_still_work(rasa_stack):
     who = sender()
     say(rasa_stack.rasa_url, who, '/inform{"tax_id": "91110108MA01A2B3CF"}')
     assert tracker(rasa_stack.rasa_url, who)["slots"]["tax_id"] == "91110108MA01A2B3CF"
-
-
-# --- de-duplication after success ------------------------------------------------------------
-
-def test_a_failed_turn_is_not_recorded_as_seen(rasa_stack):
-    """A message whose turn fails (the tracker store is locked) is acknowledged as an error,
-    not remembered: the widget's retry is processed instead of being answered 'duplicate'."""
-    database = rasa_stack.var_dir / "tracker.db"
-    message_id = "c" + uuid.uuid4().hex[:12]
-
-    async def conversation():
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed = asyncio.get_running_loop().create_future()
-        client.on("session_confirm", lambda token: confirmed.done() or confirmed.set_result(token))
-        await client.connect(rasa_stack.rasa_url, transports=["polling"], socketio_path="/socket.io")
-        try:
-            await client.emit("session_request", {})
-            token = await asyncio.wait_for(confirmed, 15)
-            payload = {"message": "你好", "session_id": token, "metadata": {"client_message_id": message_id}}
-            lock = sqlite3.connect(database, timeout=30, isolation_level=None)
-            lock.execute("BEGIN EXCLUSIVE")
-            release = threading.Timer(12.0, lock.rollback)
-            release.start()
-            try:
-                failed = await client.call("user_uttered", payload, timeout=120)
-            finally:
-                release.join()
-                lock.close()
-            time.sleep(0.5)
-            retried = await client.call("user_uttered", payload, timeout=120)
-            again = await client.call("user_uttered", payload, timeout=120)
-            return token.split(".")[0], failed, retried, again
-        finally:
-            await client.disconnect()
-
-    session_id, failed, retried, again = asyncio.run(conversation())
-    assert failed["status"] == "error"
-    assert retried == {"status": "ok", "id": message_id}
-    assert again == {"status": "duplicate", "id": message_id}
-    texts = [e.get("text") for e in tracker(rasa_stack.rasa_url, session_id)["events"] if e["event"] == "user"]
-    assert texts == ["你好"]
