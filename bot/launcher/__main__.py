@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bot.app.settings import Settings, SettingsError, read_environment
+from bot.app.settings import Settings, SettingsError, missing_secrets, read_environment
 from bot.launcher.commands import (
     DEFAULT_MODEL,
     action_server_command,
@@ -30,9 +30,10 @@ def load_settings() -> Optional[Settings]:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return None
-    if not settings.is_development and not settings.rasa_auth_token:
-        print("APP_ENV is not 'development': set RASA_AUTH_TOKEN to protect the HTTP API.",
-              file=sys.stderr)
+    missing = missing_secrets(settings)
+    if not settings.is_development and missing:
+        print(f"APP_ENV is not 'development': set {', '.join(missing)} (the HTTP API token, the "
+              "action server's secret, the widget sessions' key; docs/privacy.md).", file=sys.stderr)
         return None
     return settings
 
@@ -69,11 +70,14 @@ def run_specs(settings: Settings, model: Path) -> List[ProcessSpec]:
 
 def announce_run(settings: Settings, supervisor: Supervisor) -> None:
     """Where to talk to the assistant, and the process table."""
+    token = supervisor.env.get("RASA_AUTH_TOKEN", "")
     print(
         "\n发票助手已启动：\n"
         f"  在浏览器中打开  http://127.0.0.1:{settings.console_port}/   （演示帮助页面，右下角有聊天窗口）\n"
         f"  REST 接口       http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook\n"
-        f"  Rasa HTTP API   http://127.0.0.1:{settings.rasa_port}/\n\n"
+        f"  Rasa HTTP API   http://127.0.0.1:{settings.rasa_port}/?token={token}\n"
+        f"                  （RASA_AUTH_TOKEN；未配置时自动生成，保存在 {settings.var_dir / 'secrets.json'}）\n"
+        f"  允许嵌入聊天窗口的网站  {', '.join(settings.allowed_origins)}   （ALLOWED_ORIGINS）\n\n"
         f"{format_table(supervisor.table())}\n\n"
         "某个进程意外退出时会自动重启，其余进程继续服务。按 Ctrl-C 停止全部进程。\n",
         flush=True,
