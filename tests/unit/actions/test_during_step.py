@@ -168,7 +168,8 @@ async def test_solved_needs_confidence_or_a_confirmation(kb, confidence, expecte
 
 
 async def test_a_typed_not_solved_that_the_step_context_answers_is_answered_in_place(kb):
-    kb.step_helps["没有管理员权限装不了浏览器"] = StepHelp("not_applicable", "请IT同事帮忙安装。", "没有管理员权限", 0.8, "s1")
+    kb.step_helps["没有管理员权限装不了浏览器"] = StepHelp("not_applicable", "请IT同事帮忙安装。",
+                                                          "没有管理员权限", 0.8, "s1")
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(ON_STEP, intent="problem_persists", text="没有管理员权限装不了浏览器")
     events = await ActionNextStep(kb).run(dispatcher, tracker, {})
