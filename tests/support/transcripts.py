@@ -15,7 +15,7 @@ from typing import List, Sequence, Tuple
 
 from bot.app.settings import PROJECT_ROOT
 from bot.launcher.stack import Stack
-from tests.support.client import Conversation
+from tests.support.client import Conversation, remember_token
 
 HARD_CASES: Sequence[Tuple[str, str, Sequence[str]]] = (
     ("A question about the step, then the outcome",
@@ -29,7 +29,8 @@ HARD_CASES: Sequence[Tuple[str, str, Sequence[str]]] = (
      ("电子税务局登录不上", "/problem_persists", "/problem_persists", "我们没有UKey")),
     ("The invoice number in any form, and a pause",
      "The form asks once, waits politely, and takes the number with dashes inside a sentence.",
-     ("客户说发票开给我们了，可我们系统里没有", "等一下，我找找", "找到了，号码是 3456-7890")),
+     ("客户说发票开给我们了，可我们系统里没有", "等一下，我找找", "找到了，号码是 3456-7890",
+      "我们是购买方，税号 91110105MA00K7P8QR")),
     ("A number during the steps",
      "Looked up, the step offered again; the problem is not closed.",
      ("开票软件登录不上", "对了发票号码是34567890")),
@@ -83,6 +84,7 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "conversations.md")
     args = parser.parse_args(list(argv) or None)
     stack = Stack(var_dir=Path(tempfile.mkdtemp(prefix="transcripts-")), name="transcripts").start()
+    remember_token(stack)
     try:
         args.out.write_text(render(stack), encoding="utf-8")
     finally:
