@@ -30,6 +30,10 @@ def _channel_test_env(wechat_api_port: int) -> Dict[str, str]:
     return wechat_test_env(f"http://127.0.0.1:{wechat_api_port}")
 
 
+#: Port of a second site that embeds the widget (allowed in the session stack's ALLOWED_ORIGINS).
+WIDGET_SITE_PORT = free_port()
+
+
 def stack_model() -> Path:
     """The model the test stacks serve: ``FAPIAO_TEST_MODEL`` (a model trained elsewhere, e.g.
     while models/fapiao.tar.gz is being retrained) or models/fapiao.tar.gz."""
@@ -39,10 +43,16 @@ def stack_model() -> Path:
 @pytest.fixture(scope="session")
 def rasa_stack(tmp_path_factory, wechat_api_port) -> Iterator[Stack]:
     """Action server + Rasa server + console with their own databases, for the whole session."""
+    console_port = free_port()
+    # The one origin allow-list (docs/privacy.md): the stack's console and a second "site" that
+    # embeds the widget from another origin (the browser tests' proxied console).
+    origins = [f"http://127.0.0.1:{console_port}", f"http://localhost:{console_port}",
+               f"http://127.0.0.1:{WIDGET_SITE_PORT}"]
     stack = Stack(
         var_dir=tmp_path_factory.mktemp("var"),
         model=stack_model(),
-        env=_channel_test_env(wechat_api_port),
+        console_port=console_port,
+        env={**_channel_test_env(wechat_api_port), "ALLOWED_ORIGINS": ",".join(origins)},
         with_console=importlib.util.find_spec("bot.console") is not None,
         name="session",
     )

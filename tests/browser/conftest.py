@@ -29,6 +29,7 @@ from tests.browser.support import (
     Servers,
     console_settings,
 )
+from tests.conftest import WIDGET_SITE_PORT
 from tests.support.servers import free_port
 
 SCREENSHOTS = PROJECT_ROOT / "results" / "screenshots"
@@ -89,8 +90,9 @@ def proxied(servers, loop_thread) -> Iterator[tuple]:
     """A console whose demo page points the widget at Rasa through a droppable proxy."""
     rasa_port = int(servers.rasa_url.rsplit(":", 1)[1])
     proxy = DroppableProxy(loop_thread, free_port(), rasa_port).start()
+    # Served from the second site the session stack allows (tests/conftest.py WIDGET_SITE_PORT).
     console = InProcessConsole(loop_thread, console_settings(
-        servers.env, free_port(), rasa_public_url=proxy.url)).start()
+        servers.env, WIDGET_SITE_PORT, rasa_public_url=proxy.url)).start()
     try:
         yield console, proxy
     finally:
