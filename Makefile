@@ -96,7 +96,7 @@ test: check test-fast train widget browser
 	$(PY) -m tests.nlu.real_gate --model $(MODEL) --data tests/nlu/real.yml --out results/nlu/real \
 		--gate lenient --min-macro-f1 0.85
 	$(RASA) test core --stories tests --model $(MODEL) --out results/core --fail-on-prediction-errors --no-plot
-	$(PY) -m pytest tests/e2e tests/channels/integration tests/browser -q
+	$(PY) -m pytest tests/e2e tests/channels/integration tests/security tests/browser -q
 
 bench: install
 	$(PY) -m bench

@@ -12,7 +12,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity_values
+from actions.during_step import relation_now_shown
 from actions.feedback import ActionStoreRating
+from actions.flow import FlowState
 from actions.invoice_lookup import ActionCheckInvoice
 from bot.app.protocols import FeedbackStore, InvoiceSystem
 from bot.zhtext import normalise, validate_tax_id
@@ -71,7 +73,8 @@ class ActionHandleInform(Action):
         if find_invalid_tax_ids(text):
             dispatcher.utter_message(response="utter_invalid_tax_id")
             return []
-        if latest_entity_values(tracker, "invoice_number"):
+        if latest_entity_values(tracker, "invoice_number") or relation_now_shown(FlowState.from_tracker(tracker)):
+            # A number, or the tax ID the assistant asked for to look the given number up.
             return await self._check_invoice.run(dispatcher, tracker, domain)
         if tracker.get_slot("awaiting_rating") and _BARE_RATING.fullmatch(normalise(text).strip()):
             return await self._store_rating.run(dispatcher, tracker, domain)

@@ -55,6 +55,12 @@ def new_known_error(state: FlowState) -> Optional[str]:
     return None
 
 
+def relation_now_shown(state: FlowState) -> bool:
+    """A tax ID sent after the assistant asked for one to look the given number up."""
+    return bool(state.entity("tax_id") and state.invoice_number
+                and state.slots.get("invoice_status") == "relation_needed")
+
+
 async def step_help(state: FlowState, kb: KnowledgeReader) -> Optional[StepHelp]:
     """What the step's context answers to this message, if anything."""
     if state.problem is None:
@@ -68,7 +74,7 @@ async def answers_in_place(state: FlowState, kb: KnowledgeReader) -> bool:
     ("没有管理员权限装不了浏览器" read as "not solved"). Button payloads never do."""
     if not state.step_on_screen or state.text.startswith("/"):
         return False
-    if state.entity("invoice_number") or new_known_error(state):
+    if state.entity("invoice_number") or new_known_error(state) or relation_now_shown(state):
         return True
     return await step_help(state, kb) is not None
 
@@ -105,10 +111,11 @@ class ActionHandleDuringStep(Action):
         if known:
             return await self._known_error(dispatcher, state, kb, known)
 
-        numbers = state.entity("invoice_number")
+        numbers = state.entity("invoice_number") or ([state.invoice_number] if relation_now_shown(state) else [])
         if numbers:
+            # A number (or, after "which tax ID?", the tax ID for the number given before).
             invoices = self._invoices or container.current().invoice_system()
-            events = await look_up_invoice(dispatcher, state, invoices, numbers[0],
+            events = await look_up_invoice(dispatcher, state, invoices, str(numbers[0]),
                                            (state.entity("invoice_code") or [None])[0])
             await reoffer_step(dispatcher, state, kb)
             return events

@@ -256,13 +256,13 @@ class Run:
         predictions, times, load_s = predict_many(self._require_model(), {"heldout": heldout, "hard": hard})
         self._record_quality(predictions, times, "in-process Agent.parse_message")
 
-    def _quality_via_server(self, rasa_url: str) -> None:
+    def _quality_via_server(self, rasa_url: str, token: str) -> None:
         from bench.nlu_quality import predict_http
 
         heldout, hard, _ = self.data()
         predictions, times = {}, {}
         for dataset, examples in (("heldout", heldout), ("hard", hard)):
-            predictions[dataset], times[dataset] = predict_http(rasa_url, examples)
+            predictions[dataset], times[dataset] = predict_http(rasa_url, examples, token)
         self._record_quality(predictions, times, "POST /model/parse on the benchmark server, one at a time")
 
     def _record_quality(self, predictions, times, how: str) -> None:
@@ -316,7 +316,7 @@ class Run:
             self.results["startup"] = dict(stack.startup_s)
             if "quality" in o.phases:
                 started = time.monotonic()
-                self._quality_via_server(stack.rasa_url)
+                self._quality_via_server(stack.rasa_url, stack.api_token)
                 self.results["run"]["phases"]["quality (inside latency)"] = time.monotonic() - started
             plain, plain_results = self._start_plain(running, texts)
 
@@ -326,7 +326,8 @@ class Run:
             errors: List[str] = []
             for key, concurrency in (("parse_1", 1), ("parse_8", 8)):
                 load = latency.run(latency.parse_load(stack.rasa_url, texts, concurrency,
-                                                      o.parse_requests * concurrency, o.parse_seconds))
+                                                      o.parse_requests * concurrency, o.parse_seconds,
+                                                      stack.api_token))
                 results[key] = _summary(load)
                 errors += load.error_samples
             plain_errors: List[str] = []

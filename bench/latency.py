@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from urllib.parse import quote
 
 import aiohttp
 
@@ -67,7 +68,7 @@ def warmed_stack(var_dir: Path, model: Path, name: str, texts: Sequence[str],
     stack = Stack(var_dir=var_dir, model=model, name=name, plain_rasa=plain_rasa)
     try:
         stack.start()
-        warm_up(stack.rasa_url, texts)
+        warm_up(stack.rasa_url, texts, stack.api_token)
         yield stack
     finally:
         stack.stop()
@@ -142,8 +143,9 @@ async def _post(session: aiohttp.ClientSession, url: str, payload: dict, result:
 
 
 async def parse_load(rasa_url: str, texts: Sequence[str], concurrency: int,
-                     max_requests: int, max_seconds: float) -> LoadResult:
-    """``POST /model/parse`` from ``concurrency`` clients, cycling through ``texts``."""
+                     max_requests: int, max_seconds: float, token: str = "") -> LoadResult:
+    """``POST /model/parse`` from ``concurrency`` clients, cycling through ``texts`` (``token``:
+    the HTTP API token, which the project's Rasa server always requires)."""
     result = LoadResult()
     budget = _Budget(max_requests, max_seconds)
     messages = itertools.cycle(texts)
@@ -152,7 +154,7 @@ async def parse_load(rasa_url: str, texts: Sequence[str], concurrency: int,
     async with aiohttp.ClientSession(timeout=_timeout(), connector=connector) as session:
         async def user() -> None:
             while budget.take():
-                await _post(session, f"{rasa_url}/model/parse", {"text": next(messages)},
+                await _post(session, f"{rasa_url}/model/parse?token={quote(token)}", {"text": next(messages)},
                             result, expect_messages=False)
 
         started = time.monotonic()
@@ -201,11 +203,11 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def warm_up(rasa_url: str, texts: Sequence[str]) -> None:
+def warm_up(rasa_url: str, texts: Sequence[str], token: str = "") -> None:
     """One conversation per script and a few parses, so lazy start-up work (knowledge base
     load, SQLite schema, TensorFlow's first calls) is not measured as latency."""
     run(conversation_load(rasa_url, 1, sum(len(s) for s in SCRIPTS), 120))
-    run(parse_load(rasa_url, texts, 1, 20, 30))
+    run(parse_load(rasa_url, texts, 1, 20, 30, token))
 
 
 def whatif_entry(plain: Dict[str, Any]) -> Dict[str, Any]:

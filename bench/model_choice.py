@@ -53,7 +53,7 @@ FALLBACK = "nlu_fallback"
 KNOWN_ERROR_ENTITY = "known_error"
 LINEAR_RANKING = "linear_intent_ranking"
 PREVIOUS_RANKING = "previous_intent_ranking"
-BLEND_WEIGHTS = (0.3, 0.5, 0.7)
+BLEND_WEIGHTS = (0.3, 0.5, 0.7, 0.85)
 _NOTE = re.compile(r"^\s*([a-z_]+)\s+vs\.?\s+([a-z_]+)")
 _SECOND_LEVEL = {"com", "net", "org", "gov", "edu", "co", "ac"}
 
@@ -323,10 +323,14 @@ def report(workdir: Path, out: Path) -> Dict[str, Any]:
         for parsed in data["parsed"]:
             for candidate, predicted in candidate_predictions(config_name, parsed).items():
                 candidates.setdefault(candidate, {})[parsed["text"]] = predicted
+    _cross_blends(workdir, candidates, complete, folds)
     rows = {}
+    scored_texts = {t for predictions in candidates.values() for t in predictions}
     for candidate, predictions in sorted(candidates.items()):
         config_name = candidate.split("/")[0]
         if complete.get(config_name) != folds:
+            continue
+        if not predictions:
             continue
         scored = [index[t] for t in predictions if t in index]
         predicted = [predictions[i.text] for i in scored]
@@ -341,11 +345,11 @@ def report(workdir: Path, out: Path) -> Dict[str, Any]:
             "parse_ms_p95": 1000 * times[int(0.95 * (len(times) - 1))],
         }
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"folds": folds, "items": len(items), "groups": len({i.group for i in items}),
-               "candidates": rows}
+    payload = {"folds": folds, "items": int(fold_info.get("items", len(items))),
+               "groups": len({index[t].group for t in scored_texts if t in index}), "candidates": rows}
     (out / "crossval.json").write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     lines = [f"# Model choice: {folds}-fold cross-validation by source on data/nlu/real "
-             f"({len(items)} items, {payload['groups']} sources; hand-written data always in training)", "",
+             f"({payload['items']} items, {payload['groups']} sources; hand-written data always in training)", "",
              "| candidate | CV macro-F1 strict | CV macro-F1 lenient | train s/fold | parse p50 ms "
              "| p95 ms |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -356,6 +360,40 @@ def report(workdir: Path, out: Path) -> Dict[str, Any]:
     (out / "crossval.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return payload
+
+
+def _cross_blends(workdir: Path, candidates: Dict[str, Dict[str, str]], complete: Dict[str, int],
+                  folds: int) -> None:
+    """Blends of one config's DIET ranking with another config's linear ranking (both exposed),
+    named ``<diet config>/previous+<linear config>/linear@<weight>``: a linear variant is tried in
+    the ensemble without training DIET again. The catalogue override is the DIET config's."""
+    previous: Dict[str, Dict[str, Tuple[Dict[str, float], bool, str]]] = {}
+    linear: Dict[str, Dict[str, Dict[str, float]]] = {}
+    for path in sorted((workdir / "results").glob("*__fold*.json")):
+        name = path.stem.split("__fold")[0]
+        if complete.get(name) != folds:
+            continue
+        for parsed in json.loads(path.read_text(encoding="utf-8"))["parsed"]:
+            known = any(e.get("entity") == KNOWN_ERROR_ENTITY for e in parsed.get("entities") or [])
+            own = (parsed.get("intent") or {}).get("name")
+            if parsed.get(PREVIOUS_RANKING):
+                previous.setdefault(name, {})[parsed["text"]] = (
+                    _distribution(parsed[PREVIOUS_RANKING]), known, str(own))
+            if parsed.get(LINEAR_RANKING):
+                linear.setdefault(name, {})[parsed["text"]] = _distribution(parsed[LINEAR_RANKING])
+    for diet_name, diet in previous.items():
+        for linear_name, lin in linear.items():
+            if linear_name == diet_name:
+                continue
+            for weight in BLEND_WEIGHTS:
+                out = candidates.setdefault(f"{diet_name}/previous+{linear_name}/linear@{weight}", {})
+                for text, (dist, known, own) in diet.items():
+                    if text not in lin:
+                        continue
+                    mixed = {k: weight * lin[text].get(k, 0.0) + (1 - weight) * dist.get(k, 0.0)
+                             for k in set(lin[text]) | set(dist)}
+                    out[text] = own if known else _argmax(mixed)
+            complete.setdefault(f"{diet_name}/previous+{linear_name}/linear", folds)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

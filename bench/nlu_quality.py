@@ -84,7 +84,8 @@ def predict_many(model: Path, datasets: Dict[str, Sequence[Example]]):
     return predictions, times, load_s
 
 
-async def _parse_http_async(rasa_url: str, examples: Sequence[Example]) -> Tuple[List[Prediction], List[float]]:
+async def _parse_http_async(rasa_url: str, examples: Sequence[Example],
+                            token: str = "") -> Tuple[List[Prediction], List[float]]:
     import aiohttp
 
     predictions, times = [], []
@@ -92,7 +93,8 @@ async def _parse_http_async(rasa_url: str, examples: Sequence[Example]) -> Tuple
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for example in examples:
             started = time.perf_counter()
-            async with session.post(f"{rasa_url}/model/parse", json={"text": example.text}) as response:
+            url = f"{rasa_url}/model/parse"
+            async with session.post(url, params={"token": token}, json={"text": example.text}) as response:
                 response.raise_for_status()
                 parsed = await response.json()
             times.append(time.perf_counter() - started)
@@ -100,6 +102,8 @@ async def _parse_http_async(rasa_url: str, examples: Sequence[Example]) -> Tuple
     return predictions, times
 
 
-def predict_http(rasa_url: str, examples: Sequence[Example]) -> Tuple[List[Prediction], List[float]]:
-    """Predictions through a running Rasa server's ``/model/parse``, one request at a time."""
-    return asyncio.run(_parse_http_async(rasa_url, examples))
+def predict_http(rasa_url: str, examples: Sequence[Example],
+                 token: str = "") -> Tuple[List[Prediction], List[float]]:
+    """Predictions through a running Rasa server's ``/model/parse``, one request at a time
+    (``token``: its HTTP API token)."""
+    return asyncio.run(_parse_http_async(rasa_url, examples, token))

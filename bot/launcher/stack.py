@@ -71,6 +71,11 @@ class Stack:
     def console_url(self) -> str:
         return f"http://127.0.0.1:{self.console_port}"
 
+    @property
+    def api_token(self) -> str:
+        """The HTTP API token the stack's Rasa server requires (``?token=``)."""
+        return self.environment().get("RASA_AUTH_TOKEN", "")
+
     def environment(self) -> Dict[str, str]:
         """The environment every process of this stack gets."""
         base = dict(read_environment())

@@ -192,3 +192,28 @@ async def test_a_number_read_as_solved_is_looked_up_and_nothing_closes(kb):
         container.use(None)
     assert "utter_problem_solved" not in responses(dispatcher)
     assert slots(events)["invoice_number"] == "34567890" and "problem" not in slots(events)
+
+
+async def test_the_tax_id_asked_for_looks_up_the_number_given_before(kb):
+    from tests.unit.actions.fakes import BUYER_TAX_ID
+
+    invoices = FakeInvoices({"34567890": invoice("34567890", InvoiceStatus.UPLOAD_FAILED)})
+    state = {**ON_STEP, "invoice_number": "34567890", "invoice_status": "relation_needed",
+             "tax_id": BUYER_TAX_ID}
+    dispatcher, events = await during(kb, f"税号 {BUYER_TAX_ID}", "inform", invoices=invoices, state=state,
+                                      entities=[{"entity": "tax_id", "value": BUYER_TAX_ID}])
+    assert "utter_invoice_status_upload_failed" in responses(dispatcher)
+    assert slots(events)["invoice_status"] == "upload_failed" and responses(dispatcher)[-1] == "utter_reoffer_step"
+
+
+async def test_outside_the_steps_the_tax_id_asked_for_looks_the_number_up():
+    from actions.conversation import ActionHandleInform
+    from tests.unit.actions.fakes import BUYER_TAX_ID
+
+    invoices = FakeInvoices({"34567890": invoice("34567890", InvoiceStatus.VOIDED)})
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"invoice_number": "34567890", "invoice_status": "relation_needed", "tax_id": BUYER_TAX_ID},
+                           intent="inform", text=f"税号 {BUYER_TAX_ID}",
+                           entities=[{"entity": "tax_id", "value": BUYER_TAX_ID}])
+    events = await ActionHandleInform(invoices=invoices).run(dispatcher, tracker, {})
+    assert slots(events)["invoice_status"] == "voided"
