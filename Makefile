@@ -25,7 +25,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) 
 	$(shell find bot/rasa_plugins/nlu bot/zhtext -name '*.py' 2>/dev/null)
 WIDGET_SOURCES := $(shell find bot/console/widget -path bot/console/widget/node_modules -prune -o -path bot/console/widget/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help install train knowledge widget browser run check test-fast test bench clean
+.PHONY: help install train knowledge widget browser run check test-fast test bench clean haproxy cluster test-cluster
 
 help:
 	@echo "make run        start the assistant (installs and trains first if needed)"
@@ -33,6 +33,8 @@ help:
 	@echo "make check      lint (ruff), types (mypy), layering, knowledge content, Rasa data: no model, no servers"
 	@echo "make test-fast  unit tests only: no trained model, npm, browser, PostgreSQL or Redis"
 	@echo "make bench      benchmarks (not part of make test)"
+	@echo "make cluster    replicas behind HAProxy on PostgreSQL, Redis and RabbitMQ (CLUSTER_REPLICAS, default 2)"
+	@echo "make test-cluster  fault tests: processes killed under make run and make cluster (real services)"
 	@echo "make install | train | knowledge | widget | clean"
 
 install: $(STAMPS)/installed
@@ -68,6 +70,22 @@ browser:
 
 run: install train widget knowledge
 	$(PY) -m bot.launcher run
+
+# Debian's HAProxy for make cluster and its tests (the launcher starts its own instance).
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+		echo "Installing Debian's haproxy for make cluster…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+
+# The production topology on this machine (bot/launcher/cluster.py, docs/deployment.md):
+# PostgreSQL, Redis and RabbitMQ named by POSTGRES_URL, REDIS_URL, RABBITMQ_URL.
+cluster: install train widget haproxy
+	$(PY) -m bot.launcher cluster
+
+# Processes killed with SIGKILL under make run and make cluster (tests/cluster): restarts, the
+# polite reply, no lost or duplicated turn, the lock store, analytics across a RabbitMQ restart.
+test-cluster: install train widget haproxy
+	$(PY) -m pytest tests/cluster -q
 
 # The static checks: no trained model, no servers. mypy checks the packages listed in
 # pyproject.toml ([tool.mypy] packages); the layering test mirrors docs/architecture.md.

@@ -26,10 +26,18 @@ fallbacks       ""                             a user message NLU left at ``nlu_
 ratings         the rating ``1``..``5``        the ``rating`` slot is set
 =============== ============================== =================================================
 
-The channel is the one the session's first user message came from. The state needed between
-events (problem, step on screen, channel) is kept per conversation in
-``analytics_conversations`` under a hash of the sender id, and forgotten two days after the
-conversation's last event.
+The channel is the one the session's first user message came from.
+
+Events arrive out of order: two replicas publish the turns of one conversation, and after a
+RabbitMQ restart each replica sends what it buffered when it reconnects. So a conversation's
+counts are not added event by event: the events the fold reads (sessions, user messages, four
+slots, the solved response) are kept per conversation (``analytics_conversation_events``,
+under a hash of the sender id), and each time some arrive the conversation's contribution is
+folded again from all of them in timestamp order; the difference from its previous
+contribution (``analytics_contributions``) goes into ``analytics_daily``. The result is what
+one fold of the conversation's events in timestamp order gives (`tally`), whatever order and
+however often they arrived. A conversation's events and contribution are forgotten two days
+after its last event (sessions expire after two hours); the daily counts stay.
 """
 from __future__ import annotations
 
@@ -39,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import Boolean, Column, Date, Float, Integer, String, delete, select
+from sqlalchemy import Column, Date, Float, Integer, String, Text, delete, select
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from bot.app.blocking import off_loop
@@ -79,19 +87,37 @@ class SeenEventRow(AnalyticsBase):
     recorded_at = Column(Float, nullable=False, index=True)
 
 
-class ConversationStateRow(AnalyticsBase):
-    """What the fold remembers of one conversation between its events."""
+class ConversationRow(AnalyticsBase):
+    """A conversation the fold keeps events of (locked while its contribution is recomputed)."""
 
     __tablename__ = "analytics_conversations"
 
     conversation = Column(String(64), primary_key=True)  # sha256 of the sender id
-    channel = Column(String(32), nullable=False, default="")
-    counted = Column(Boolean, nullable=False, default=False)
-    problem = Column(String(64), nullable=True)
-    last_problem = Column(String(64), nullable=True)
-    step = Column(Integer, nullable=True)
-    ticket = Column(String(32), nullable=True)
-    updated_at = Column(Float, nullable=False, index=True)
+    last_event_at = Column(Float, nullable=False, index=True)
+
+
+class ConversationEventRow(AnalyticsBase):
+    """One event the fold reads, kept until the conversation is two days quiet."""
+
+    __tablename__ = "analytics_conversation_events"
+
+    event_id = Column(String(64), primary_key=True)
+    conversation = Column(String(64), nullable=False, index=True)
+    timestamp = Column(Float, nullable=False)
+    body = Column(Text, nullable=False)  # the event's fields the fold reads, as JSON
+
+
+class ContributionRow(AnalyticsBase):
+    """What one conversation adds to one aggregate (so a re-fold can replace it)."""
+
+    __tablename__ = "analytics_contributions"
+
+    conversation = Column(String(64), primary_key=True)
+    day = Column(Date, primary_key=True)
+    channel = Column(String(32), primary_key=True)
+    metric = Column(String(32), primary_key=True)
+    key = Column(String(96), primary_key=True)
+    count = Column(Integer, nullable=False)
 
 
 class CursorRow(AnalyticsBase):
@@ -212,19 +238,68 @@ def _fold_slot(state: ConversationState, name: str, value: Any) -> List[Incremen
     return []
 
 
-@dataclass
-class Tally:
-    """Aggregates counted in memory: ``(day, channel, metric, key) -> count``."""
+Slot = Tuple[date, str, str, str]  # (day, channel, metric, key)
 
-    counts: Dict[Tuple[date, str, str, str], int] = field(default_factory=dict)
-    states: Dict[str, ConversationState] = field(default_factory=dict)
+#: The slots the fold reads; other slot events are not kept.
+FOLDED_SLOTS = ("problem", "step_index", "ticket_number", "rating")
 
-    def add(self, event: Mapping[str, Any]) -> None:
-        sender = str(event.get("sender_id") or "")
-        state = self.states.setdefault(sender, ConversationState())
+
+def folded_part(event: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """The part of ``event`` the fold reads (None: the fold ignores the event)."""
+    kind = event.get("event")
+    timestamp = event.get("timestamp")
+    moment = float(timestamp) if isinstance(timestamp, (int, float)) else 0.0
+    base: Dict[str, Any] = {"event": kind, "timestamp": moment}
+    if kind == "session_started":
+        return base
+    if kind == "user":
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        return {**base, "input_channel": event.get("input_channel"), "parse_data": {"intent": {"name": intent}}}
+    if kind == "slot" and event.get("name") in FOLDED_SLOTS:
+        return {**base, "name": event.get("name"), "value": event.get("value")}
+    if kind == "bot" and (event.get("metadata") or {}).get("utter_action") == SOLVED_RESPONSE:
+        return {**base, "metadata": {"utter_action": SOLVED_RESPONSE}}
+    return None
+
+
+def contribution(events: Iterable[Tuple[str, Mapping[str, Any]]]) -> Dict[Slot, int]:
+    """What one conversation's events (``(event id, event)``) add to the aggregates, folded in
+    timestamp order (ties by event id)."""
+    ordered = sorted(events, key=lambda item: (float(item[1].get("timestamp") or 0.0), item[0]))
+    state = ConversationState()
+    counts: Dict[Slot, int] = {}
+    for _, event in ordered:
         for metric, key in fold(state, event):
             slot = (event_day(event), state.channel, metric, key)
-            self.counts[slot] = self.counts.get(slot, 0) + 1
+            counts[slot] = counts.get(slot, 0) + 1
+    return counts
+
+
+@dataclass
+class Tally:
+    """Aggregates counted in memory, as the store counts them: each conversation's events
+    folded in timestamp order, each event once."""
+
+    events: Dict[str, Dict[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+    def add(self, event: Mapping[str, Any]) -> bool:
+        """Add one event (with ``sender_id``); False if it was added before."""
+        part = folded_part(event)
+        identifier = event_id(event)
+        conversation = self.events.setdefault(str(event.get("sender_id") or ""), {})
+        if identifier in conversation or part is None:
+            return False
+        conversation[identifier] = part
+        return True
+
+    @property
+    def counts(self) -> Dict[Slot, int]:
+        """``(day, channel, metric, key) -> count``."""
+        counts: Dict[Slot, int] = {}
+        for events in self.events.values():
+            for slot, count in contribution(events.items()).items():
+                counts[slot] = counts.get(slot, 0) + count
+        return counts
 
     def totals(self) -> Dict[str, Dict[str, int]]:
         """metric → key → count over every day and channel."""
@@ -232,8 +307,8 @@ class Tally:
 
 
 def tally(events: Iterable[Mapping[str, Any]]) -> Tally:
-    """The aggregates of ``events`` (oldest first), counted in memory: what the tables should
-    hold after recording them (tests compare both)."""
+    """The aggregates of ``events``, counted in memory: what the tables hold after recording
+    the same events in any order (tests compare both)."""
     result = Tally()
     for event in events:
         result.add(event)
@@ -327,57 +402,81 @@ class SqlAnalyticsStore:
 
     @off_loop
     def forget_sender(self, sender_id: str) -> int:
-        """Delete what is kept of one conversation (its fold state; the counts are anonymous)."""
+        """Delete what is kept of one conversation (its events; the counts are anonymous)."""
         with self._sessions() as session, session.begin():
-            result = session.execute(delete(ConversationStateRow).where(
-                ConversationStateRow.conversation == conversation_key(sender_id)))
-            return int(result.rowcount or 0)
+            return _forget(session, [conversation_key(sender_id)])
 
     @off_loop
     def prune(self, now: float) -> int:
-        """Forget fold states and event ids too old to matter; how many rows went."""
+        """Forget conversations quiet for `STATE_RETENTION` and event ids older than
+        `EVENT_ID_RETENTION`; how many rows went."""
         with self._sessions() as session, session.begin():
-            states = session.execute(delete(ConversationStateRow).where(
-                ConversationStateRow.updated_at < now - STATE_RETENTION.total_seconds()))
+            quiet = list(session.execute(select(ConversationRow.conversation).where(
+                ConversationRow.last_event_at < now - STATE_RETENTION.total_seconds())).scalars())
+            removed = _forget(session, quiet) if quiet else 0
             ids = session.execute(delete(SeenEventRow).where(
                 SeenEventRow.recorded_at < now - EVENT_ID_RETENTION.total_seconds()))
-            return int(states.rowcount or 0) + int(ids.rowcount or 0)
+            return removed + int(ids.rowcount or 0)
+
+
+def _forget(session: Any, keys: List[str]) -> int:
+    removed = 0
+    for table, column in ((ConversationEventRow, ConversationEventRow.conversation),
+                          (ContributionRow, ContributionRow.conversation),
+                          (ConversationRow, ConversationRow.conversation)):
+        removed += int(session.execute(delete(table).where(column.in_(keys))).rowcount or 0)
+    return removed
 
 
 def _count(session: Any, fresh: Sequence[Tuple[str, Mapping[str, Any]]], source: str) -> None:
-    """Fold ``fresh`` events into the stored states and aggregates (inside a transaction)."""
-    states: Dict[str, Tuple[ConversationStateRow, ConversationState]] = {}
-    increments: Dict[Tuple[date, str, str, str], int] = {}
+    """Record ``fresh`` events and re-fold the conversations they belong to (in a transaction)."""
     now = datetime.now(timezone.utc).timestamp()
+    by_conversation: Dict[str, List[Tuple[str, Dict[str, Any]]]] = {}
     for identifier, event in fresh:
         session.add(SeenEventRow(event_id=identifier, source=source, recorded_at=now))
-        key = conversation_key(str(event.get("sender_id") or ""))
-        if key not in states:
-            row = session.get(ConversationStateRow, key)
-            if row is None:
-                row = ConversationStateRow(conversation=key, updated_at=0.0)
-                session.add(row)
-            states[key] = (row, _state_of(row))
-        state = states[key][1]
-        for metric, item in fold(state, event):
-            slot = (event_day(event), state.channel, metric, item)
-            increments[slot] = increments.get(slot, 0) + 1
-    for row, state in states.values():
-        row.channel, row.counted, row.problem = state.channel, state.counted, state.problem
-        row.last_problem, row.step, row.ticket = state.last_problem, state.step, state.ticket
-        row.updated_at = state.updated_at or now
-    for (day, channel, metric, item), count in increments.items():
-        aggregate = session.get(DailyCountRow, (day, channel, metric, item))
-        if aggregate is None:
-            session.add(DailyCountRow(day=day, channel=channel, metric=metric, key=item, count=count))
-        else:
-            aggregate.count += count
+        part = folded_part(event)
+        if part is not None:
+            key = conversation_key(str(event.get("sender_id") or ""))
+            by_conversation.setdefault(key, []).append((identifier, part))
+    for key in sorted(by_conversation):  # a fixed order: concurrent writers lock alike
+        _refold(session, key, by_conversation[key])
 
 
-def _state_of(row: ConversationStateRow) -> ConversationState:
-    return ConversationState(channel=row.channel or "", counted=bool(row.counted), problem=row.problem,
-                             last_problem=row.last_problem, step=row.step, ticket=row.ticket,
-                             updated_at=row.updated_at or 0.0)
+def _refold(session: Any, key: str, new_events: List[Tuple[str, Dict[str, Any]]]) -> None:
+    row = session.get(ConversationRow, key, with_for_update=True)
+    if row is None:
+        row = ConversationRow(conversation=key, last_event_at=0.0)
+        session.add(row)
+    for identifier, part in new_events:
+        session.add(ConversationEventRow(event_id=identifier, conversation=key, timestamp=part["timestamp"],
+                                         body=json.dumps(part, ensure_ascii=False)))
+        row.last_event_at = max(row.last_event_at or 0.0, part["timestamp"])
+    session.flush()
+    stored = session.execute(select(ConversationEventRow.event_id, ConversationEventRow.body)
+                             .where(ConversationEventRow.conversation == key)).all()
+    new = contribution((identifier, json.loads(body)) for identifier, body in stored)
+    old_rows = session.execute(select(ContributionRow).where(ContributionRow.conversation == key)).scalars().all()
+    delta = dict(new)
+    for old in old_rows:
+        slot = (old.day, old.channel, old.metric, old.key)
+        delta[slot] = delta.get(slot, 0) - old.count
+        session.delete(old)
+    session.flush()
+    for (day, channel, metric, item), count in new.items():
+        session.add(ContributionRow(conversation=key, day=day, channel=channel, metric=metric, key=item, count=count))
+    for (day, channel, metric, item), change in sorted(delta.items()):
+        if change:
+            _add_to_daily(session, day, channel, metric, item, change)
+
+
+def _add_to_daily(session: Any, day: date, channel: str, metric: str, key: str, change: int) -> None:
+    aggregate = session.get(DailyCountRow, (day, channel, metric, key), with_for_update=True)
+    if aggregate is None:
+        session.add(DailyCountRow(day=day, channel=channel, metric=metric, key=key, count=change))
+    else:
+        aggregate.count += change
+        if aggregate.count == 0:  # a re-fold moved the count elsewhere
+            session.delete(aggregate)
 
 
 def main() -> int:

@@ -115,9 +115,34 @@ async def follow(store: SqlAnalyticsStore, tracker: TrackerEvents, interval: flo
 
 # --- the queue ---------------------------------------------------------------------------
 
+class Serialised:
+    """The store with one write at a time in this process (queue batches and reconciliation
+    touch the same conversations; across processes the row locks take over)."""
+
+    def __init__(self, store: SqlAnalyticsStore) -> None:
+        self._store = store
+        self._lock = asyncio.Lock()
+
+    async def record(self, events: Sequence[Mapping[str, Any]], source: str = "broker") -> int:
+        async with self._lock:
+            return await self._store.record(events, source)
+
+    async def record_tracker_rows(self, cursor: str, rows: Sequence[Tuple[int, Mapping[str, Any]]]) -> int:
+        async with self._lock:
+            return await self._store.record_tracker_rows(cursor, rows)
+
+    async def cursor(self, name: str) -> int:
+        return await self._store.cursor(name)
+
+    async def prune(self, now: float) -> int:
+        async with self._lock:
+            return await self._store.prune(now)
+
+
 async def consume(store: SqlAnalyticsStore, settings: Settings, tracker: TrackerEvents,
                   stopping: asyncio.Event) -> None:
     """``make cluster``'s analytics: the RabbitMQ queue, reconnecting forever."""
+    store = Serialised(store)  # type: ignore[assignment] - the queue and the reconciliation take turns
     reconcile = asyncio.create_task(_reconcile(store, tracker, settings.analytics_reconcile_seconds, stopping))
     backoff = 1.0
     try:

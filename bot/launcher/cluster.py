@@ -198,8 +198,10 @@ def _redacted(url: str) -> str:
 
 # --- the proxy ---------------------------------------------------------------------------
 
-def haproxy_config(topology: Topology) -> str:
-    """HAProxy's configuration for ``topology`` (docs/deployment.md explains each choice)."""
+def haproxy_config(topology: Topology, stats_socket: Optional[Path] = None) -> str:
+    """HAProxy's configuration for ``topology`` (docs/deployment.md explains each choice);
+    ``stats_socket``: where HAProxy answers ``show stat`` (sessions, retries, servers up)."""
+    stats = f"\n    stats socket {stats_socket} mode 600 level admin" if stats_socket else ""
     rasa_servers = "\n".join(
         f"    server rasa-{i} 127.0.0.1:{port} check"
         for i, port in enumerate(topology.replica_ports(), start=1))
@@ -208,7 +210,7 @@ def haproxy_config(topology: Topology) -> str:
         for i, port in enumerate(topology.action_ports(), start=1))
     return f"""# Written by bot/launcher/cluster.py for `make cluster`; regenerated on every start.
 global
-    nbthread 1
+    nbthread 1{stats}
 
 defaults
     mode http
@@ -367,7 +369,7 @@ def run_cluster(settings: Settings, model: Path, report: Callable[[str], None],
         return 2
     config = settings.var_dir / "cluster" / "haproxy.cfg"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(haproxy_config(topology), encoding="utf-8")
+    config.write_text(haproxy_config(topology, config.with_name("haproxy.sock")), encoding="utf-8")
     supervisor = Supervisor(cluster_env(settings, topology), report=report,
                             state_file=settings.var_dir / "processes.json")
     specs = cluster_specs(settings, topology, model, config)

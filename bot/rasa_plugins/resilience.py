@@ -3,7 +3,9 @@
 
 * **The action server is away** (restarting after a crash, all replicas down, or answering
   with a server error): Rasa 3.6 logs the exception, drops the action's events and carries on,
-  so the user gets an empty reply. Here the failed custom action answers with the domain
+  so the user gets an empty reply. Here a call that failed on the way (connection refused or
+  broken, timeout, 502/503/504 from the proxy) is tried once more after half a second (behind
+  the proxy it reaches another action server); then the failed custom action answers with the domain
   response ``utter_service_unavailable`` (temporarily unavailable, what to do meanwhile) and
   ends the turn (``FollowupAction(action_listen)``). The action produced no events, so slots
   and steps are as they were: when the user sends the message again once the action server is
@@ -27,6 +29,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
@@ -149,8 +152,39 @@ def rest_metadata(self: Any, request: Any) -> Optional[Dict[str, Any]]:
 
 # --- the action server is away -------------------------------------------------------------
 
+#: Seconds before a failed action call is tried once more (through the proxy: another server).
+RETRY_DELAY = 0.5
+#: Proxy answers that mean "no server could take it": worth one more try.
+RETRIED_STATUSES = (502, 503, 504)
+
+
+def worth_retrying(error: BaseException) -> bool:
+    """Whether an action call failed before any action server ran it to the end: the connection
+    failed or broke, it timed out, or the proxy found no server (a 500 is an action's own
+    error: not tried again)."""
+    import aiohttp
+
+    seen = 0
+    current: Optional[BaseException] = error
+    while current is not None and seen < 5:
+        if isinstance(current, (aiohttp.ClientConnectionError, asyncio.TimeoutError)):
+            return True
+        if getattr(current, "status", None) in RETRIED_STATUSES:
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
+
+
+def describe(error: BaseException) -> str:
+    """The failure and its cause in one line (Rasa's own message drops the HTTP status)."""
+    cause = error.__cause__ or error.__context__
+    return f"{error}" + (f" ({type(cause).__name__}: {cause})" if cause is not None else "")
+
+
 def install_action_server_fallback() -> None:
-    """Patch ``RemoteAction.run``: a failed call answers politely and ends the turn."""
+    """Patch ``RemoteAction.run``: a call that failed on the way is tried once more, then a
+    failed call answers politely and ends the turn."""
     from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 
     if getattr(RemoteAction.run, "fapiao_fallback", False):
@@ -158,14 +192,20 @@ def install_action_server_fallback() -> None:
     rasa_run = RemoteAction.run
 
     async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
-        try:
-            return await rasa_run(self, output_channel, nlg, tracker, domain)
-        except ActionExecutionRejection:
-            raise
-        except Exception as error:  # noqa: BLE001 - any failure of the call (connection, 5xx, timeout)
-            logger.error("Custom action %s failed (%s): answering with %s and waiting for the user.",
-                         self.name(), error, UNAVAILABLE_RESPONSE)
-            return await unavailable_events(nlg, tracker, output_channel)
+        for attempt in (1, 2):
+            try:
+                return await rasa_run(self, output_channel, nlg, tracker, domain)
+            except ActionExecutionRejection:
+                raise
+            except Exception as error:  # noqa: BLE001 - any failure of the call (connection, 5xx, timeout)
+                if attempt == 1 and worth_retrying(error):
+                    logger.warning("Custom action %s failed on the way (%s); trying once more.",
+                                   self.name(), describe(error))
+                    await asyncio.sleep(RETRY_DELAY)
+                    continue
+                logger.error("Custom action %s failed (%s): answering with %s and waiting for the user.",
+                             self.name(), describe(error), UNAVAILABLE_RESPONSE)
+        return await unavailable_events(nlg, tracker, output_channel)
 
     run.fapiao_fallback = True  # type: ignore[attr-defined]
     RemoteAction.run = run

@@ -37,4 +37,4 @@ class FakeAnalytics:
         return totals
 
     async def forget_sender(self, sender_id: str) -> int:
-        return 1 if self.tally.states.pop(sender_id, None) is not None else 0
+        return len(self.tally.events.pop(sender_id, {}))

@@ -134,6 +134,17 @@ def test_daily_figures_by_channel_and_forgetting_a_sender(store):
     asyncio.run(store.record(solved_at_step_two(channel="wechat") + handed_over()))
     figures = asyncio.run(store.daily(DAY, DAY, channel="wechat"))
     assert {(f.metric, f.key, f.count) for f in figures} >= {("conversations", "", 1), ("ratings", "5", 1)}
-    assert asyncio.run(store.forget_sender("a")) == 1
+    before = asyncio.run(store.totals(DAY, DAY))
+    assert asyncio.run(store.forget_sender("a")) > 0
     assert asyncio.run(store.forget_sender("a")) == 0
     assert asyncio.run(store.prune(T0 + 86400 * 30)) > 0
+    assert asyncio.run(store.totals(DAY, DAY)) == before, "the counts stay"
+
+
+def test_any_order_of_arrival_gives_the_counts_of_timestamp_order(store):
+    events = solved_at_step_two() + handed_over()
+    shuffled = events[::-1]
+    for event in shuffled:
+        asyncio.run(store.record([event]))
+    assert asyncio.run(store.totals(DAY, DAY)) == tally(events).totals() == tally(shuffled).totals()
+    assert tally(events).totals()["resolved"] == {"login_failure:2": 1}

@@ -18,6 +18,7 @@ from bot.rasa_plugins.resilience import (
     project_response_text,
     replies_to,
     rest_metadata,
+    worth_retrying,
 )
 
 
@@ -71,10 +72,45 @@ class NoResponseNlg:
         return None  # a model trained before the response existed
 
 
+class FlakyEndpoint:
+    url = "http://127.0.0.1:9/webhook"
+
+    def __init__(self, error):
+        self.errors = [error]
+        self.calls = 0
+
+    async def request(self, **kwargs):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop()
+        return {"events": [], "responses": []}
+
+
 @pytest.fixture
 def fallback(monkeypatch):
     monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
+    monkeypatch.setattr(resilience, "RETRY_DELAY", 0)
     resilience.install_action_server_fallback()
+
+
+def test_failures_on_the_way_are_worth_one_more_try_and_action_errors_are_not():
+    from rasa.utils.endpoints import ClientResponseError
+
+    assert worth_retrying(aiohttp.ClientConnectionError("refused"))
+    assert worth_retrying(asyncio.TimeoutError())
+    for status, expected in ((502, True), (503, True), (504, True), (500, False), (404, False)):
+        try:
+            raise RuntimeError("Failed to execute custom action") from ClientResponseError(status, "x", "")
+        except RuntimeError as error:
+            assert worth_retrying(error) is expected, status
+
+
+def test_a_call_broken_on_the_way_is_tried_once_more(fallback):
+    endpoint = FlakyEndpoint(aiohttp.ServerDisconnectedError())
+    action = RemoteAction("action_next_step", endpoint)
+    action._action_call_format = lambda tracker, domain: {}
+    events = asyncio.run(action.run(CollectingOutputChannel(), NoResponseNlg(), SimpleNamespace(), None))
+    assert events == [] and endpoint.calls == 2
 
 
 def run_remote(error):
