@@ -12,7 +12,16 @@ from typing import Any, Callable, Dict, Optional, TypeVar, cast
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.app.protocols import AnnouncementStore, FeedbackStore, InvoiceSystem, KnowledgeReader, TicketStore
+from bot.app.protocols import (
+    AnnouncementStore,
+    FeedbackStore,
+    HandoverState,
+    InvoiceSystem,
+    KnowledgeReader,
+    OperatorDirectory,
+    TicketDesk,
+    TicketStore,
+)
 from bot.app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -87,6 +96,22 @@ class Container:
         from bot.app.tickets import SqlTicketStore
 
         return self._get("tickets", lambda: SqlTicketStore(self.app_sessions()))
+
+    def ticket_desk(self) -> TicketDesk:
+        """The operator console's side of the tickets (the same store as `tickets`)."""
+        return cast(TicketDesk, self.tickets())
+
+    def operators(self) -> OperatorDirectory:
+        """Operator accounts of the console."""
+        from bot.app.operators import SqlOperatorStore
+
+        return self._get("operators", lambda: SqlOperatorStore(self.app_sessions()))
+
+    def handovers(self) -> HandoverState:
+        """Which conversations a person has taken (live hand-over)."""
+        from bot.app.handover import SqlHandoverState
+
+        return self._get("handovers", lambda: SqlHandoverState(self.app_sessions()))
 
     def feedback(self) -> FeedbackStore:
         """Votes and ratings storage."""

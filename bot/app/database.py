@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app.models import Base
 from knowledge.db import create_schema as create_knowledge_schema
 from knowledge.db import make_engine
 
@@ -30,9 +29,13 @@ def china_now() -> datetime:
 
 
 def create_app_schema(engine: Engine) -> None:
-    """Create every table of the application database (idempotent)."""
+    """Create every table of the application database, and upgrade an older one (idempotent):
+    the knowledge base's tables, then this package's tables through its migrations
+    (`bot.app.migrations`, alembic)."""
+    from bot.app.migrations import upgrade
+
     create_knowledge_schema(engine)
-    Base.metadata.create_all(engine)
+    upgrade(engine)
 
 
 def make_app_session_factory(url: str) -> sessionmaker:

@@ -9,7 +9,7 @@ Every method is a coroutine: implementations that block (SQL) run off the event 
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import (
     Any,
     Collection,
@@ -25,9 +25,11 @@ from typing import (
 
 from bot.app.analytics import DailyFigure
 from bot.app.feedback import ConversationFeedback, Rating, Vote
+from bot.app.handover import Handover
 from bot.app.invoices.base import InvoiceRecord
+from bot.app.operators import Operator
 from bot.app.service_level import ServicePromise
-from bot.app.tickets import Ticket, TicketStatus
+from bot.app.tickets import Ticket, TicketEvent, TicketStatus
 from knowledge.engine import NextMove, StepView
 from knowledge.types import (
     Announcement,
@@ -186,3 +188,87 @@ class AnalyticsStore(Protocol):
 
     async def forget_sender(self, sender_id: str) -> int:
         """Delete what is kept of one conversation (the counts themselves are anonymous)."""
+
+
+@runtime_checkable
+class TicketDesk(Protocol):
+    """The support team's side of the tickets (operator console): the queue, assignment,
+    internal notes, status changes with their history, the wait notice of live hand-over."""
+
+    async def query(self, status: Optional[TicketStatus] = None, problem: Optional[str] = None,
+                    channel: Optional[str] = None, older_than: Optional[timedelta] = None,
+                    assignee: Optional[str] = None, limit: int = 200) -> List[Ticket]:
+        """Tickets matching every given filter (``problem="none"``: without a problem)."""
+
+    async def counts(self) -> Dict[str, int]:
+        """Tickets per status value (every status present)."""
+
+    async def by_number(self, number: str) -> Optional[Ticket]:
+        """A ticket by its number (case-insensitive), or None."""
+
+    async def history(self, number: str) -> List[TicketEvent]:
+        """The ticket's history, oldest first."""
+
+    async def change_status(self, number: str, status: TicketStatus, actor: str) -> Optional[Ticket]:
+        """Set the status on behalf of operator ``actor`` (None: no such ticket)."""
+
+    async def assign(self, number: str, assignee: Optional[str], actor: str) -> Optional[Ticket]:
+        """Assign to operator ``assignee`` (None: unassign); an open ticket goes in progress."""
+
+    async def add_operator_note(self, number: str, actor: str, text: str) -> Optional[Ticket]:
+        """An internal note by ``actor`` (None: no such ticket or empty text)."""
+
+    async def record(self, number: str, kind: str, actor: str, text: str) -> bool:
+        """Add a history entry (``kind`` one of `bot.app.tickets.EVENT_KINDS`)."""
+
+    async def waiting(self, longer_than: timedelta, within: timedelta) -> List[Ticket]:
+        """Open tickets waiting longer than ``longer_than`` (created within ``within``), not
+        taken by a person and not yet told about the wait."""
+
+    async def claim_wait_notice(self, number: str) -> bool:
+        """Mark the wait notice as sent; False when it was already."""
+
+
+@runtime_checkable
+class OperatorDirectory(Protocol):
+    """Operator accounts (`bot.app.operators`)."""
+
+    async def add(self, username: str, password: str, role: str = "agent", display_name: str = "") -> Operator:
+        """Create an operator (raises `bot.app.operators.InvalidOperator`)."""
+
+    async def authenticate(self, username: str, password: str) -> Optional[Operator]:
+        """The active operator with this password, or None."""
+
+    async def get(self, username: str) -> Optional[Operator]:
+        """An operator by user name, or None."""
+
+    async def all(self) -> List[Operator]:
+        """Every operator."""
+
+    async def count(self) -> int:
+        """How many operators exist."""
+
+    async def update(self, username: str, *, role: Optional[str] = None, active: Optional[bool] = None,
+                     display_name: Optional[str] = None, password: Optional[str] = None) -> Optional[Operator]:
+        """Change an operator (None: unknown)."""
+
+    async def bootstrap(self, password: str) -> Optional[Operator]:
+        """Create ``admin`` when no operator exists (None: there is one already, or no password)."""
+
+
+@runtime_checkable
+class HandoverState(Protocol):
+    """Which conversations a person has taken (`bot.app.handover`)."""
+
+    async def active(self, sender_id: str) -> Optional[Handover]:
+        """The hand-over of this conversation, or None."""
+
+    async def take(self, sender_id: str, ticket_number: str, channel: str, agent: str,
+                   agent_name: str = "") -> Handover:
+        """Take the conversation (raises `bot.app.handover.HandoverTaken`)."""
+
+    async def release(self, sender_id: str) -> Optional[Handover]:
+        """Give the conversation back to the assistant."""
+
+    async def all_active(self) -> List[Handover]:
+        """Every conversation a person has now."""

@@ -27,7 +27,8 @@ DEVELOPMENT = "development"
 INVOICE_BACKENDS = ("sql", "http")
 #: Secrets every process of one deployment must share. Outside development they must be set;
 #: in development `development_secrets` generates them once under ``VAR_DIR`` (docs/privacy.md).
-SHARED_SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN", "WIDGET_SESSION_SECRET")
+SHARED_SECRETS = ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN", "WIDGET_SESSION_SECRET",
+                  "OPERATOR_SESSION_SECRET")
 #: Shortest accepted shared secret (characters).
 MIN_SECRET_LENGTH = 16
 
@@ -98,6 +99,17 @@ class Settings(BaseModel):
             proxy that sets it); otherwise the peer address counts.
         retention_days: conversations, tickets and feedback older than this are purged by
             ``python -m bot.app.privacy purge`` (docs/privacy.md).
+        operator_admin_password: password of the ``admin`` operator created at the console's
+            start when no operator exists yet (docs/operator.md); empty: none is created.
+        operator_session_secret: key of the operator console's encrypted session cookies
+            (every console replica must share it).
+        operator_session_max_age: seconds an operator stays signed in without activity.
+        operator_cookie_secure: send the session cookie over HTTPS only (default: outside
+            development).
+        operator_login_limit: wrong passwords allowed per user name and per client address in
+            ``operator_login_window`` seconds before logins are refused for a while.
+        handover_wait_minutes: a user waiting this long for a person (live hand-over) is told
+            and offered a call back.
     """
 
     app_env: str = Field(DEVELOPMENT, env="APP_ENV")
@@ -133,6 +145,14 @@ class Settings(BaseModel):
     lookup_limit_window: float = Field(600.0, gt=0, env="INVOICE_LOOKUP_LIMIT_WINDOW")
     trust_forwarded_for: bool = Field(False, env="TRUST_FORWARDED_FOR")
     retention_days: int = Field(180, ge=1, env="RETENTION_DAYS")
+    # The operator console (issue 12: docs/operator.md).
+    operator_admin_password: str = Field("", env="OPERATOR_ADMIN_PASSWORD")
+    operator_session_secret: str = Field("", env="OPERATOR_SESSION_SECRET")
+    operator_session_max_age: int = Field(8 * 3600, ge=60, env="OPERATOR_SESSION_MAX_AGE")
+    operator_cookie_secure: Optional[bool] = Field(None, env="OPERATOR_COOKIE_SECURE")
+    operator_login_limit: int = Field(5, ge=1, env="OPERATOR_LOGIN_LIMIT")
+    operator_login_window: float = Field(300.0, gt=0, env="OPERATOR_LOGIN_WINDOW")
+    handover_wait_minutes: float = Field(5.0, gt=0, env="HANDOVER_WAIT_MINUTES")
     # The replicated topology (`make cluster`: bot/launcher/cluster.py, docs/deployment.md).
     cluster_replicas: int = Field(2, ge=1, le=16, env="CLUSTER_REPLICAS")
     action_proxy_port: int = Field(0, ge=0, le=65535, env="ACTION_PROXY_PORT")
@@ -196,7 +216,7 @@ class Settings(BaseModel):
                 raise ValueError(f"{origin!r} is not an origin such as https://help.example.com")
         return tuple(o.rstrip("/") for o in value)
 
-    @validator("widget_session_secret")
+    @validator("widget_session_secret", "operator_session_secret")
     def _long_enough(cls, value: str) -> str:  # noqa: N805 - pydantic validator
         if value and len(value) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
@@ -234,7 +254,8 @@ def missing_secrets(settings: Settings) -> Tuple[str, ...]:
     """The shared secrets (`SHARED_SECRETS`) this configuration leaves empty."""
     values = {"RASA_AUTH_TOKEN": settings.rasa_auth_token,
               "ACTION_SERVER_TOKEN": settings.action_server_token,
-              "WIDGET_SESSION_SECRET": settings.widget_session_secret}
+              "WIDGET_SESSION_SECRET": settings.widget_session_secret,
+              "OPERATOR_SESSION_SECRET": settings.operator_session_secret}
     return tuple(name for name in SHARED_SECRETS if not values[name])
 
 

@@ -1,18 +1,22 @@
-"""Hand-over tickets: created when the steps run out or the user asks for a person."""
+"""Hand-over tickets: created when the steps run out or the user asks for a person, worked on by
+the support team in the operator console (queue, assignment, notes, status history)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from bot.app.blocking import off_loop
 from bot.app.database import StoredService, from_row, one_row
-from bot.app.models import TicketRow, TicketStatus
+from bot.app.models import HandoverRow, TicketEventRow, TicketRow, TicketStatus
 
 MAX_NOTE_CHARS = 500  # a pasted log is cut; the conversation keeps the whole text
+MAX_OPERATOR_NOTE_CHARS = 4000
+#: Kinds of ticket history entries (`TicketEvent.kind`).
+EVENT_KINDS = ("note", "status", "assign", "handover")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,18 @@ class Ticket:
     steps_tried: List[str]
     created_at: datetime
     updated_at: datetime
+    assignee: Optional[str] = None
+    wait_notified_at: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One entry of a ticket's history (operator notes, status changes, assignments, hand-over)."""
+
+    kind: str
+    actor: str
+    text: str
+    created_at: datetime
 
 
 def _to_ticket(row: TicketRow) -> Ticket:
@@ -94,14 +110,142 @@ class SqlTicketStore(StoredService):
 
     @off_loop
     def set_status(self, number: str, status: TicketStatus) -> Optional[Ticket]:
-        """Move a ticket along its life cycle (operator console)."""
+        """Move a ticket along its life cycle (recorded in its history without an actor)."""
+        return self._change_status(number, status, "")
+
+    def _change_status(self, number: str, status: TicketStatus, actor: str) -> Optional[Ticket]:
         with self._sessions() as session, session.begin():
-            row = one_row(session, TicketRow, TicketRow.number == number)
+            row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
             if row is None:
                 return None
-            row.status = status
-            row.updated_at = self._clock()
+            if TicketStatus(row.status) is not status:
+                row.status = status
+                row.updated_at = self._clock()
+                self._event(session, row, "status", actor, status.value)
             return _to_ticket(row)
+
+    def _event(self, session: Any, row: TicketRow, kind: str, actor: str, text: str) -> None:
+        session.add(TicketEventRow(ticket_id=row.id, kind=kind, actor=actor or "", text=text,
+                                   created_at=self._clock()))
+
+    # --- the operator console's side (`bot.app.protocols.TicketDesk`) ---------------------------
+
+    @off_loop
+    def change_status(self, number: str, status: TicketStatus, actor: str) -> Optional[Ticket]:
+        """Move a ticket along its life cycle on behalf of operator ``actor`` (history kept)."""
+        return self._change_status(number, status, actor)
+
+    @off_loop
+    def assign(self, number: str, assignee: Optional[str], actor: str) -> Optional[Ticket]:
+        """Give the ticket to operator ``assignee`` (None: nobody); an open ticket becomes
+        ``in_progress`` when someone takes it."""
+        with self._sessions() as session, session.begin():
+            row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
+            if row is None:
+                return None
+            if row.assignee != assignee:
+                row.assignee = assignee
+                row.updated_at = self._clock()
+                self._event(session, row, "assign", actor, assignee or "")
+            if assignee and TicketStatus(row.status) is TicketStatus.OPEN:
+                row.status = TicketStatus.IN_PROGRESS
+                self._event(session, row, "status", actor, TicketStatus.IN_PROGRESS.value)
+            return _to_ticket(row)
+
+    @off_loop
+    def add_operator_note(self, number: str, actor: str, text: str) -> Optional[Ticket]:
+        """An operator's internal note (never shown to the user)."""
+        text = text.strip()[:MAX_OPERATOR_NOTE_CHARS]
+        with self._sessions() as session, session.begin():
+            row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
+            if row is None or not text:
+                return None
+            row.updated_at = self._clock()
+            self._event(session, row, "note", actor, text)
+            return _to_ticket(row)
+
+    @off_loop
+    def record(self, number: str, kind: str, actor: str, text: str) -> bool:
+        """Add an entry to a ticket's history (hand-over steps); False without such a ticket."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown ticket event kind {kind!r}")
+        with self._sessions() as session, session.begin():
+            row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
+            if row is None:
+                return False
+            self._event(session, row, kind, actor, text)
+            return True
+
+    @off_loop
+    def history(self, number: str) -> List[TicketEvent]:
+        """The ticket's history, oldest first (empty for an unknown ticket)."""
+        with self._sessions() as session:
+            row = one_row(session, TicketRow, TicketRow.number == number.strip().upper())
+            if row is None:
+                return []
+            rows = session.execute(select(TicketEventRow).where(TicketEventRow.ticket_id == row.id)
+                                   .order_by(TicketEventRow.id)).scalars()
+            return [from_row(TicketEvent, r) for r in rows]
+
+    @off_loop
+    def query(self, status: Optional[TicketStatus] = None, problem: Optional[str] = None,
+              channel: Optional[str] = None, older_than: Optional[timedelta] = None,
+              assignee: Optional[str] = None, limit: int = 200) -> List[Ticket]:
+        """Tickets matching every given filter, oldest first for open work (the queue's order),
+        newest first for resolved ones. ``older_than``: created at least that long ago."""
+        query = select(TicketRow)
+        if status is not None:
+            query = query.where(TicketRow.status == status)
+        if problem:
+            query = query.where(TicketRow.problem == (None if problem == "none" else problem))
+        if channel:
+            query = query.where(TicketRow.channel == channel)
+        if assignee:
+            query = query.where(TicketRow.assignee == assignee)
+        if older_than is not None:
+            query = query.where(TicketRow.created_at <= self._clock() - older_than)
+        order = TicketRow.id.desc() if status is TicketStatus.RESOLVED or status is None else TicketRow.id
+        with self._sessions() as session:
+            rows = session.execute(query.order_by(order).limit(limit)).scalars()
+            return [_to_ticket(r) for r in rows]
+
+    @off_loop
+    def counts(self) -> Dict[str, int]:
+        """How many tickets are in each status (every status present, 0 when none)."""
+        counts = {status.value: 0 for status in TicketStatus}
+        with self._sessions() as session:
+            for status, count in session.execute(
+                    select(TicketRow.status, func.count()).group_by(TicketRow.status)):
+                counts[TicketStatus(status).value] = int(count)
+        return counts
+
+    @off_loop
+    def waiting(self, longer_than: timedelta, within: timedelta) -> List[Ticket]:
+        """Open tickets created between ``within`` and ``longer_than`` ago whose user has not
+        been told about the wait and whose conversation no person has taken."""
+        now = self._clock()
+        taken = select(HandoverRow.sender_id)
+        with self._sessions() as session:
+            rows = session.execute(
+                select(TicketRow).where(
+                    TicketRow.status == TicketStatus.OPEN,
+                    TicketRow.wait_notified_at.is_(None),
+                    TicketRow.created_at <= now - longer_than,
+                    TicketRow.created_at >= now - within,
+                    TicketRow.sender_id.not_in(taken),
+                ).order_by(TicketRow.id)).scalars()
+            return [_to_ticket(r) for r in rows]
+
+    @off_loop
+    def claim_wait_notice(self, number: str) -> bool:
+        """Mark that the user of ``number`` is being told about the wait; False when another
+        process did it already (one notice per ticket, whatever runs this)."""
+        with self._sessions() as session, session.begin():
+            result = session.execute(
+                update(TicketRow)
+                .where(TicketRow.number == number, TicketRow.wait_notified_at.is_(None))
+                .values(wait_notified_at=self._clock()))
+            return bool(result.rowcount)
 
     @off_loop
     def add_note(self, number: str, text: str) -> Optional[Ticket]:
@@ -136,6 +280,10 @@ class SqlTicketStore(StoredService):
             rows = session.execute(
                 select(TicketRow).where(TicketRow.sender_id == sender_id)
             ).scalars().all()
+            ids = [row.id for row in rows]
+            if ids:
+                session.execute(delete(TicketEventRow).where(TicketEventRow.ticket_id.in_(ids)))
+            session.execute(delete(HandoverRow).where(HandoverRow.sender_id == sender_id))
             for row in rows:
                 session.delete(row)
             return len(rows)

@@ -15,9 +15,14 @@ Routes:
     DELETE /api/operator/announcements/{id}  (operator) end it now
     GET  /api/operator/tickets           (operator) newest tickets
     GET  /api/operator/feedback/{session_id}  (operator) votes and ratings of a conversation
+                                         (the /api/operator/ routes: bearer OPERATOR_TOKEN, for scripts)
+    /operator/...                        the support team's console: signed-in operators
+                                         (bot/console/desk.py and the modules it names;
+                                         docs/operator.md)
 """
 from __future__ import annotations
 
+import logging
 from typing import AsyncIterator, Optional
 
 import aiohttp
@@ -26,7 +31,7 @@ from aiohttp import web
 from bot.app.container import Container
 from bot.app.logmask import install as install_log_masking
 from bot.app.settings import Settings
-from bot.console import operator, pages, public
+from bot.console import auth, boards, desk, live, operator, pages, public
 from bot.console.cors import cors_middleware
 from bot.console.errors import error_middleware
 from bot.console.keys import CONTAINER, HTTP, RASA, SETTINGS
@@ -45,16 +50,36 @@ def create_app(settings: Settings, services: Optional[Container] = None) -> web.
     """
     install_log_masking()
     app = web.Application(
-        middlewares=[cors_middleware(settings.allowed_origins), error_middleware],
+        middlewares=[cors_middleware(settings.allowed_origins), error_middleware,
+                     auth.session_setup(settings), auth.csrf_middleware],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS] = settings
     app[CONTAINER] = services or Container(settings)
+    app[auth.OPERATOR] = auth.LoginLimits(settings.operator_login_limit, settings.operator_login_window)
     app.cleanup_ctx.append(_http_session)
+    app.on_startup.append(_bootstrap_admin)
     pages.add_routes(app)
     public.add_routes(app)
     operator.add_routes(app)
+    desk.add_routes(app)
+    live.add_routes(app)
+    boards.add_routes(app)
     return app
+
+
+async def _bootstrap_admin(app: web.Application) -> None:
+    """``admin`` with ``OPERATOR_ADMIN_PASSWORD`` when no operator exists yet."""
+    password = app[SETTINGS].operator_admin_password
+    if not password:
+        return
+    try:
+        made = await app[CONTAINER].operators().bootstrap(password)
+    except Exception as error:  # noqa: BLE001 - a weak password must not stop the console
+        logging.getLogger(__name__).error("Operator admin not created: %s", error)
+        return
+    if made is not None:
+        logging.getLogger(__name__).info("Operator console: created the admin account 'admin'")
 
 
 async def _http_session(app: web.Application) -> AsyncIterator[None]:

@@ -57,17 +57,36 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/") or path.startswith("/operator/api/")
+
+
+def operator_error_page(status: int, message: str) -> web.Response:
+    """A short HTML page for an error on an operator console page (not its JSON API)."""
+    import html
+
+    body = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>出错了</title>"
+            "<link rel=\"stylesheet\" href=\"/operator/static/console.css\"></head><body><main class=\"page\">"
+            f"<section class=\"card\"><h1>出错了（{status}）</h1><p>{html.escape(message)}</p>"
+            "<p><a href=\"/operator/\">返回工作台</a></p></section></main></body></html>")
+    return web.Response(status=status, text=body, content_type="text/html", charset="utf-8",
+                        headers={"Content-Security-Policy": "default-src 'self'; script-src 'none'",
+                                 "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every error into a JSON answer (API) or a short page (everything else)."""
     try:
         return await handler(request)
     except ApiError as error:
+        if request.path.startswith("/operator/") and not _is_api(request.path):
+            return operator_error_page(error.status, error.message or DEFAULT_MESSAGES.get(error.status, "请求失败。"))
         return json_error(error.status, error.message, error.code)
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        if request.path.startswith("/api/"):
+        if _is_api(request.path):
             response = json_error(error.status)
         else:
             response = web.Response(status=error.status, content_type="text/plain",
@@ -78,6 +97,6 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return response
     except Exception:  # noqa: BLE001 - the last line of defence: log it, answer politely
         logger.exception("Unhandled error on %s %s", request.method, request.path)
-        if request.path.startswith("/api/"):
+        if _is_api(request.path):
             return json_error(500)
         return web.Response(status=500, content_type="text/plain", text=DEFAULT_MESSAGES[500])

@@ -13,7 +13,8 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    """Reads trackers from Rasa's HTTP API (``--enable-api``).
+    """Reads trackers from Rasa's HTTP API (``--enable-api``) and sends agents' replies and
+    hand-over notices through the hand-over endpoint (`bot.rasa_plugins.handover`).
 
     Args:
         session: the application's shared ``aiohttp.ClientSession``.
@@ -45,3 +46,20 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
         return body if isinstance(body, dict) else None
+
+    async def send_to_user(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        """``POST /webhooks/handover/send`` (live hand-over): ``{"status": "sent"|"stored", ...}``.
+
+        Raises `RasaUnavailable` when Rasa cannot be reached or refuses (the message says why).
+        """
+        url = f"{self._base_url}/webhooks/handover/send"
+        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            async with self._session.post(url, json=payload, headers=headers, timeout=self._timeout) as response:
+                body = await response.json(content_type=None)
+                if response.status != 200:
+                    reason = body.get("message") if isinstance(body, dict) else None
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}: {reason or ''}".strip())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
+        return body if isinstance(body, dict) else {}

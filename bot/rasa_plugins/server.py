@@ -53,6 +53,11 @@ def main() -> None:
     from bot.rasa_plugins.resilience import install as install_resilience
 
     install_resilience()
+    # The assistant stays silent in a conversation a person has taken (live hand-over, issue 12;
+    # bot/rasa_plugins/handover.py).
+    from bot.rasa_plugins.handover import install as install_handover
+
+    install_handover()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -11,12 +11,15 @@ import pytest
 from bot.app import protocols
 from bot.app.analytics import SqlAnalyticsStore
 from bot.app.feedback import SqlFeedbackStore
+from bot.app.handover import SqlHandoverState
 from bot.app.invoices.http import HttpInvoiceSystem
 from bot.app.invoices.sql import SqlInvoiceSystem
 from bot.app.knowledge import KnowledgeService
+from bot.app.operators import SqlOperatorStore
 from bot.app.tickets import SqlTicketStore
 from tests.unit.actions.fakes import FakeFeedback, FakeInvoices, FakeKnowledge, FakeTickets
 from tests.unit.app.analytics_fake import FakeAnalytics
+from tests.unit.console.fakes import FakeHandovers, FakeOperators, FakeTicketDesk
 
 IMPLEMENTATIONS = [
     (protocols.KnowledgeReader, KnowledgeService),
@@ -31,6 +34,12 @@ IMPLEMENTATIONS = [
     (protocols.InvoiceSystem, FakeInvoices),
     (protocols.AnalyticsStore, SqlAnalyticsStore),
     (protocols.AnalyticsStore, FakeAnalytics),
+    (protocols.TicketDesk, SqlTicketStore),
+    (protocols.TicketDesk, FakeTicketDesk),
+    (protocols.OperatorDirectory, SqlOperatorStore),
+    (protocols.OperatorDirectory, FakeOperators),
+    (protocols.HandoverState, SqlHandoverState),
+    (protocols.HandoverState, FakeHandovers),
 ]
 
 

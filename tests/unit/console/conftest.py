@@ -26,11 +26,30 @@ class FakeRasa:
         self.trackers: Dict[str, dict] = {}
         self.queries: List[dict] = []
         self.fail_with = 0
+        self.sent: List[dict] = []  # bodies of POST /webhooks/handover/send
+        self.send_headers: List[dict] = []
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/conversations/{sender}/tracker", self.tracker)
+        app.router.add_post("/webhooks/handover/send", self.send)
         return app
+
+    async def send(self, request: web.Request) -> web.Response:
+        """Like bot.rasa_plugins.handover: the message goes into the tracker and is "pushed"."""
+        body = await request.json()
+        self.sent.append(body)
+        self.send_headers.append(dict(request.headers))
+        if self.fail_with:
+            return web.json_response({"error": "x", "message": "down"}, status=self.fail_with)
+        events = self.trackers.setdefault(body["sender_id"], {"events": []})["events"]
+        if body.get("text"):
+            events.append({"event": "bot", "text": body["text"],
+                           "metadata": {"fapiao_agent": body.get("agent_name", "")}})
+        else:
+            events.append({"event": "bot", "text": f"[{body['notice']}]",
+                           "metadata": {"fapiao_notice": body["notice"]}})
+        return web.json_response({"status": "sent", "channel": "socketio"})
 
     async def tracker(self, request: web.Request) -> web.Response:
         self.queries.append(dict(request.query))
