@@ -36,6 +36,7 @@ import asyncio
 import json
 import logging
 import re
+import resource
 import statistics
 import sys
 import time
@@ -326,7 +327,7 @@ def write_reports(out: Path, data: str, model: str, items: Sequence[Item], parse
     fallback_rate = sum(p.fallback for p in parsed) / len(parsed) if parsed else 0.0
     n_ambiguous = sum(i.ambiguous for i in items)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".md").write_text(render_markdown(data, model, results, gate, threshold, len(items),
+    Path(f"{out}.md").write_text(render_markdown(data, model, results, gate, threshold, len(items),
                                                       n_ambiguous, fallback_rate, latency) + "\n", "utf-8")
     payload = {
         "data": data, "model": model, "items": len(items), "ambiguous": n_ambiguous,
@@ -335,8 +336,10 @@ def write_reports(out: Path, data: str, model: str, items: Sequence[Item], parse
         "labels": list(LABELS),
         "scores": {name: asdict(s) for name, s in results.items()},
         "fallback_rate": fallback_rate, "latency": latency,
+        # Peak memory of this process (model loaded, every item parsed): the model's footprint.
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-    out.with_suffix(".json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
+    Path(f"{out}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
     errors = [
         {"text": i.text, "expected": i.intent, "predicted": p.predicted, "confidence": round(p.confidence, 3),
          "ambiguous": i.ambiguous, "lenient_ok": collapse(effective_label(i, p.predicted, "lenient"))
@@ -367,12 +370,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parsed = predict(agent, [item.text for item in items])
         results = write_reports(args.out, str(args.data), str(args.model), items, parsed, args.gate,
                                 args.min_macro_f1)
-        if not args.out.with_suffix(".json").is_file():
+        if not Path(f"{args.out}.json").is_file():
             raise EvaluationError(f"no report written at {args.out}.json")
     except EvaluationError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
-    print(args.out.with_suffix(".md").read_text(encoding="utf-8"))
+    print(Path(f"{args.out}.md").read_text(encoding="utf-8"))
     gated = results[args.gate].macro_f1
     print(f"strict macro-F1 {results['strict'].macro_f1:.4f}, lenient macro-F1 "
           f"{results['lenient'].macro_f1:.4f}; gate on {args.gate} >= {args.min_macro_f1}")

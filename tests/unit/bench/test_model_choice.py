@@ -47,3 +47,31 @@ def test_one_parse_result_gives_every_candidate_and_the_catalogue_still_decides(
     parsed["intent"] = {"name": "upload_failure", "confidence": 1.0}
     parsed["entities"] = [{"entity": "known_error", "value": "k"}]
     assert set(candidate_predictions("x", parsed).values()) == {"upload_failure"}
+
+
+def test_report_blends_one_configs_diet_with_anothers_linear_model(tmp_path, monkeypatch):
+    import json
+
+    from bench import model_choice
+
+    items = [RealItem("登录不上", "login_failure", "", "g1", None),
+             RealItem("系统崩了", "system_outage", "", "g2", None)]
+    monkeypatch.setattr(model_choice, "load_real", lambda directory=None: items)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "folds.json").write_text(json.dumps({"folds": 1, "items": 2, "test": [[0, 1]]}))
+
+    def parsed(text, diet, linear):
+        return {"text": text, "intent": {"name": diet}, "entities": [],
+                **({"previous_intent_ranking": [{"name": diet, "confidence": 0.6},
+                                                {"name": linear, "confidence": 0.4}]} if diet else {}),
+                **({"linear_intent_ranking": [{"name": linear, "confidence": 0.9},
+                                              {"name": diet, "confidence": 0.1}]} if linear else {})}
+
+    timing = {"train_s": 1, "parse_s": [0.01, 0.01]}
+    (tmp_path / "results" / "diet__fold1.json").write_text(json.dumps({**timing, "parsed": [
+        parsed("登录不上", "system_outage", None), parsed("系统崩了", "system_outage", None)]}))
+    (tmp_path / "results" / "lin__fold1.json").write_text(json.dumps({**timing, "parsed": [
+        parsed("登录不上", None, "login_failure"), parsed("系统崩了", None, "system_outage")]}))
+    rows = model_choice.report(tmp_path, tmp_path / "out")["candidates"]
+    assert rows["diet/previous+lin/linear@0.7"]["strict_macro_f1"] > rows["diet"]["strict_macro_f1"]
+    assert (tmp_path / "out" / "crossval.md").is_file()
