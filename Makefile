@@ -24,6 +24,8 @@ PYTHON310 := $(shell for p in python3.10 "$${PYENV_ROOT:-$$HOME/.pyenv}"/version
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
 	$(shell find bot/rasa_plugins/nlu bot/zhtext -name '*.py' 2>/dev/null)
 WIDGET_SOURCES := $(shell find bot/console/widget -path bot/console/widget/node_modules -prune -o -path bot/console/widget/dist -prune -o -type f -print 2>/dev/null)
+# The operator dashboard's charts: Apache ECharts bundled by esbuild (bot/console/dashboard).
+DASHBOARD_SOURCES := $(shell find bot/console/dashboard -path bot/console/dashboard/node_modules -prune -o -path bot/console/dashboard/dist -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help install train knowledge widget browser run check test-fast test bench clean haproxy cluster test-cluster
 
@@ -57,9 +59,13 @@ knowledge: $(STAMPS)/installed
 	$(PY) -m knowledge check
 	$(PY) -m knowledge load
 
-widget: $(STAMPS)/widget
+# The chat widget and the operator dashboard's charts (both served by the console).
+widget: $(STAMPS)/widget $(STAMPS)/dashboard
 $(STAMPS)/widget: $(WIDGET_SOURCES)
 	cd bot/console/widget && npm ci --no-audit --no-fund && npm run build
+	@mkdir -p $(STAMPS) && touch $@
+$(STAMPS)/dashboard: $(DASHBOARD_SOURCES)
+	cd bot/console/dashboard && npm ci --no-audit --no-fund && npm run build
 	@mkdir -p $(STAMPS) && touch $@
 
 # Debian's chromium for the browser tests (Playwright must not download its own).

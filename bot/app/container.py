@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Optional, TypeVar, cast
 from sqlalchemy.orm import sessionmaker
 
 from bot.app.protocols import (
+    AnalyticsStore,
     AnnouncementStore,
     FeedbackStore,
     HandoverState,
@@ -21,6 +22,7 @@ from bot.app.protocols import (
     OperatorDirectory,
     TicketDesk,
     TicketStore,
+    UnrecognisedMessages,
 )
 from bot.app.settings import Settings
 
@@ -112,6 +114,18 @@ class Container:
         from bot.app.handover import SqlHandoverState
 
         return self._get("handovers", lambda: SqlHandoverState(self.app_sessions()))
+
+    def analytics(self) -> AnalyticsStore:
+        """Per-day conversation aggregates (`bot.app.analytics`; the operator dashboard)."""
+        from bot.app.analytics import SqlAnalyticsStore
+
+        return self._get("analytics", lambda: SqlAnalyticsStore(self.app_sessions()))
+
+    def unrecognised(self) -> UnrecognisedMessages:
+        """The messages NLU did not understand, read from the tracker store (dashboard)."""
+        from bot.app.unrecognised import SqlUnrecognisedMessages
+
+        return self._get("unrecognised", lambda: SqlUnrecognisedMessages(self.settings().tracker_store_url))
 
     def feedback(self) -> FeedbackStore:
         """Votes and ratings storage."""

@@ -20,6 +20,7 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     runtime_checkable,
 )
 
@@ -272,3 +273,12 @@ class HandoverState(Protocol):
 
     async def all_active(self) -> List[Handover]:
         """Every conversation a person has now."""
+
+
+@runtime_checkable
+class UnrecognisedMessages(Protocol):
+    """What users wrote that NLU left at ``nlu_fallback`` (`bot.app.unrecognised`)."""
+
+    async def most_frequent(self, first: date, last: date, limit: int = 10) -> List[Tuple[str, int]]:
+        """The most frequent unrecognised messages from ``first`` to ``last`` (China dates),
+        personal data masked, with how often each was sent."""

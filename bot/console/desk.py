@@ -33,6 +33,8 @@ from bot.console.ui import PAGE_HEADERS, back, render
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static" / "operator"
+#: The dashboard's chart bundle (``make widget`` builds it; not committed).
+DASHBOARD_DIST = Path(__file__).resolve().parent / "dashboard" / "dist"
 AGES = {"": None, "1h": timedelta(hours=1), "4h": timedelta(hours=4), "1d": timedelta(days=1),
         "3d": timedelta(days=3)}
 AGE_NAMES = {"": "不限", "1h": "超过 1 小时", "4h": "超过 4 小时", "1d": "超过 1 天", "3d": "超过 3 天"}
@@ -287,8 +289,9 @@ async def change_account(request: web.Request) -> web.Response:
 async def static_file(request: web.Request) -> web.StreamResponse:
     """The console's CSS and built scripts (plain names only)."""
     name = request.match_info["name"]
-    path = (STATIC / name).resolve()
-    if path.parent != STATIC.resolve() or name.startswith(".") or not path.is_file():
+    folder = DASHBOARD_DIST if name == "dashboard.js" else STATIC
+    path = (folder / name).resolve()
+    if path.parent != folder.resolve() or name.startswith(".") or not path.is_file():
         raise web.HTTPNotFound()
     content_type = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}.get(
         name.rsplit(".", 1)[-1], "application/octet-stream")

@@ -17,9 +17,10 @@ from bot.app.invoices.sql import SqlInvoiceSystem
 from bot.app.knowledge import KnowledgeService
 from bot.app.operators import SqlOperatorStore
 from bot.app.tickets import SqlTicketStore
+from bot.app.unrecognised import SqlUnrecognisedMessages
 from tests.unit.actions.fakes import FakeFeedback, FakeInvoices, FakeKnowledge, FakeTickets
 from tests.unit.app.analytics_fake import FakeAnalytics
-from tests.unit.console.fakes import FakeHandovers, FakeOperators, FakeTicketDesk
+from tests.unit.console.fakes import FakeHandovers, FakeOperators, FakeTicketDesk, FakeUnrecognised
 
 IMPLEMENTATIONS = [
     (protocols.KnowledgeReader, KnowledgeService),
@@ -40,6 +41,8 @@ IMPLEMENTATIONS = [
     (protocols.OperatorDirectory, FakeOperators),
     (protocols.HandoverState, SqlHandoverState),
     (protocols.HandoverState, FakeHandovers),
+    (protocols.UnrecognisedMessages, SqlUnrecognisedMessages),
+    (protocols.UnrecognisedMessages, FakeUnrecognised),
 ]
 
 

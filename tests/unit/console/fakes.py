@@ -144,3 +144,13 @@ class FakeHandovers:
 
     async def all_active(self) -> List[Handover]:
         return list(self.taken.values())
+
+
+class FakeUnrecognised:
+    """`bot.app.protocols.UnrecognisedMessages` with fixed answers."""
+
+    def __init__(self, found=()) -> None:
+        self.found = list(found)
+
+    async def most_frequent(self, first, last, limit: int = 10):
+        return self.found[:limit]
