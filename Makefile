@@ -27,7 +27,7 @@ WIDGET_SOURCES := $(shell find bot/console/widget -path bot/console/widget/node_
 # The operator dashboard's charts: Apache ECharts bundled by esbuild (bot/console/dashboard).
 DASHBOARD_SOURCES := $(shell find bot/console/dashboard -path bot/console/dashboard/node_modules -prune -o -path bot/console/dashboard/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help install train knowledge widget browser run check test-fast test bench clean haproxy cluster test-cluster
+.PHONY: help install train knowledge widget browser run check test-fast test bench clean haproxy cluster test-cluster bench-cluster
 
 help:
 	@echo "make run        start the assistant (installs and trains first if needed)"
@@ -38,6 +38,15 @@ help:
 	@echo "make cluster    replicas behind HAProxy on PostgreSQL, Redis and RabbitMQ (CLUSTER_REPLICAS, default 2)"
 	@echo "make test-cluster  fault tests: processes killed under make run and make cluster (real services)"
 	@echo "make install | train | knowledge | widget | clean"
+
+# The linters of deploy/ in their own environment: kubernetes-validate needs a newer jsonschema
+# than Rasa allows in .venv.
+DEPLOY_VENV := .venv-deploy
+$(STAMPS)/deploy-tools:
+	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 is required (see make install)." >&2; exit 1; fi
+	rm -rf $(DEPLOY_VENV) && $(PYTHON310) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet "kubernetes-validate==1.37.0" "yamllint==1.38.0"
+	@mkdir -p $(STAMPS) && touch $@
 
 install: $(STAMPS)/installed
 $(STAMPS)/installed: pyproject.toml constraints.txt
@@ -95,12 +104,16 @@ test-cluster: install train widget haproxy
 
 # The static checks: no trained model, no servers. mypy checks the packages listed in
 # pyproject.toml ([tool.mypy] packages); the layering test mirrors docs/architecture.md.
-check: install
+check: install $(STAMPS)/deploy-tools
 	$(VENV)/bin/ruff check --output-format concise .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest tests/unit/test_layering.py -q
 	$(PY) -m knowledge check
 	$(RASA) data validate --config config.yml --domain domain.yml --data data
+	# deploy/ (docs/deployment.md): YAML lint, Kubernetes schemas (1.30), the environment contract.
+	$(DEPLOY_VENV)/bin/yamllint --strict -c deploy/.yamllint deploy/
+	$(DEPLOY_VENV)/bin/kubernetes-validate --quiet --strict -k 1.30.0 deploy/k8s/*.yaml
+	$(PY) -m pytest tests/unit/test_deploy.py -q
 
 # Unit tests (tests/unit, tests/channels/unit): no trained model, no npm, no browser, no
 # PostgreSQL or Redis (tests that need those live under tests/integration, tests/channels/integration,
@@ -126,6 +139,11 @@ test: check test-fast train widget browser
 
 bench: install
 	$(PY) -m bench
+
+# The cluster measurement (bench/cluster.py): make run's stack, then make cluster with 1 and 2
+# replicas, at 8 / 32 / 128 concurrent conversations; results/bench/cluster.json.
+bench-cluster: install train haproxy
+	$(PY) -m bench.cluster --single
 
 clean:
 	rm -rf models results $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,8 @@
 * ``follow`` (``make run``, which has no event broker): reads new rows of the tracker store's
   ``events`` table every ``ANALYTICS_POLL_INTERVAL`` seconds.
 * ``report``: prints today's totals (or ``--days N``).
+* ``alive --heartbeat FILE``: exits 0 when ``consume`` / ``follow --heartbeat FILE`` touched the
+  file in the last minute (the containers' liveness probe: the process has no HTTP port).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import signal
 import sys
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from sqlalchemy import create_engine, text
@@ -257,17 +260,42 @@ def _redacted(url: str) -> str:
     return f"{scheme}://{tail}" if head else url
 
 
-async def _serve(mode: str, settings: Settings) -> None:
+HEARTBEAT_EVERY = 10.0
+HEARTBEAT_MAX_AGE = 60.0
+
+
+async def _heartbeat(path: Optional[str], stopping: asyncio.Event) -> None:
+    """Touch ``path`` every `HEARTBEAT_EVERY` seconds while the event loop runs."""
+    if not path:
+        return
+    while not stopping.is_set():
+        Path(path).touch()
+        await _sleep_or_stop(stopping, HEARTBEAT_EVERY)
+
+
+def alive(path: str, max_age: float = HEARTBEAT_MAX_AGE) -> bool:
+    """Whether the heartbeat file was touched in the last ``max_age`` seconds."""
+    try:
+        return time.time() - Path(path).stat().st_mtime < max_age
+    except OSError:
+        return False
+
+
+async def _serve(mode: str, settings: Settings, heartbeat: Optional[str] = None) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
+    beating = asyncio.create_task(_heartbeat(heartbeat, stopping))
     store = SqlAnalyticsStore(make_app_session_factory(settings.app_database_url))
     tracker = TrackerEvents(settings.tracker_store_url)
-    if mode == "consume":
-        await consume(store, settings, tracker, stopping)
-    else:
-        await follow(store, tracker, settings.analytics_poll_interval, stopping)
+    try:
+        if mode == "consume":
+            await consume(store, settings, tracker, stopping)
+        else:
+            await follow(store, tracker, settings.analytics_poll_interval, stopping)
+    finally:
+        beating.cancel()
 
 
 def report(settings: Settings, days: int) -> Dict[str, Mapping[str, int]]:
@@ -280,16 +308,19 @@ def report(settings: Settings, days: int) -> Dict[str, Mapping[str, int]]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.app.analytics")
-    parser.add_argument("mode", choices=("consume", "follow", "report"))
+    parser.add_argument("mode", choices=("consume", "follow", "report", "alive"))
     parser.add_argument("--days", type=int, default=1, help="report: how many days back")
+    parser.add_argument("--heartbeat", default=None, help="file touched while running (alive checks it)")
     args = parser.parse_args(argv)
+    if args.mode == "alive":
+        return 0 if args.heartbeat and alive(args.heartbeat) else 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     settings = Settings.from_env()
     if args.mode == "report":
         print(json.dumps(report(settings, args.days), ensure_ascii=False, indent=2, sort_keys=True))
         return 0
     try:
-        asyncio.run(_serve(args.mode, settings))
+        asyncio.run(_serve(args.mode, settings, args.heartbeat))
     except KeyboardInterrupt:
         pass
     return 0

@@ -220,13 +220,20 @@ defaults
     timeout server 90s
     timeout tunnel 1h
     timeout http-request 10s
+    # A replica busy with turns answers its health check late, not never: only a refused
+    # connection (a dead process) or 10 s of silence counts as down.
+    timeout check 10s
+    # At most 32 requests at a time on one server (a Rasa replica works on one turn at a time
+    # anyway); the others wait here, in order, up to timeout queue, instead of overflowing the
+    # server's listen backlog (measured: refused connections, 503s, at 128 concurrent users).
+    timeout queue 60s
     option http-buffer-request
     # A request whose replica died before answering goes to another one, once. The REST request
     # carries X-Request-ID (set below), so the retry is processed at most once.
     retries 2
     option redispatch 1
     retry-on conn-failure empty-response junk-response
-    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2 maxconn 32
 
 frontend rasa
     bind 127.0.0.1:{topology.rasa_port}
