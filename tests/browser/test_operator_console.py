@@ -1,0 +1,154 @@
+"""The operator console in Debian's chromium against the real servers (issue 12): sign-in,
+live hand-over with the widget, announcements in the widget and in the assistant's answer,
+the dashboard's charts. Screenshots: results/screenshots/console-*.png (desktop and phone)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from bot.app.database import make_app_session_factory
+from bot.app.operators import SqlOperatorStore
+from bot.app.settings import Settings
+from tests.browser.support import DESKTOP, PHONE
+from tests.browser.widget import ChatWidget
+
+AGENT, PASSWORD = "wangfang", "browser-test-password"
+REPLY_TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def operator_account(servers, loop_thread):
+    """An editor account in the stack's app database (the console reads it per request)."""
+    sessions = make_app_session_factory(Settings.from_env(dict(servers.env)).app_database_url)
+    store = SqlOperatorStore(sessions)
+
+    async def make():
+        if await store.get(AGENT) is None:
+            await store.add(AGENT, PASSWORD, "editor", "王芳")
+
+    loop_thread.run(make())  # Playwright holds this thread's event loop
+    return AGENT
+
+
+def sign_in(page, servers, password=PASSWORD):
+    page.goto(servers.console_url + "/operator/login")
+    page.fill("input[name=username]", AGENT)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def shoot(page, screenshots, name):
+    """Desktop and phone screenshots of the current page."""
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=screenshots / f"console-{name}-desktop.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=screenshots / f"console-{name}-phone.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def test_sign_in_refuses_a_wrong_password(page, servers, operator_account, screenshots):
+    sign_in(page, servers, password="not the password")
+    expect(page.locator("#login-error")).to_contain_text("用户名或密码不正确")
+    shoot(page, screenshots, "login-refused")
+    sign_in(page, servers)
+    expect(page).to_have_url(re.compile(r"/operator/tickets"))
+    expect(page.locator(".whoami")).to_contain_text("王芳")
+
+
+def test_live_hand_over_between_widget_and_agent(context, page, servers, operator_account, screenshots):
+    # The user asks for a person in the widget.
+    page.goto(servers.console_url + "/")
+    widget = ChatWidget(page).open()
+    widget.say("电子税务局登录不上")
+    widget.say("转人工")
+    expect(widget.bot_messages.last).to_contain_text("工单号")
+    number = re.search(r"GD\d{8}-\d{6}", widget.bot_messages.last.inner_text()).group(0)
+    session_id = widget.session_id()
+
+    # The agent sees the waiting conversation and takes it.
+    agent = context.new_page()
+    sign_in(agent, servers)
+    agent.goto(servers.console_url + "/operator/live")
+    row = agent.locator(f'#waiting tr[data-number="{number}"]')
+    expect(row).to_be_visible()
+    shoot(agent, screenshots, "live")
+    row.locator("button", has_text="接入").click()
+    expect(agent.locator(".flash.ok")).to_contain_text("已接入会话")
+    expect(widget.bot_messages.last).to_contain_text("人工客服王芳已接入", timeout=REPLY_TIMEOUT)
+
+    # The agent's reply reaches the widget.
+    agent.fill("#reply-text", "您好，我是王芳。请问登录时提示什么？")
+    agent.press("#reply-text", "Enter")
+    expect(agent.locator("#reply-state")).to_have_text("已发送")
+    expect(widget.bot_messages.last).to_contain_text("我是王芳", timeout=REPLY_TIMEOUT)
+
+    # The user answers: the assistant stays silent, the agent sees it live.
+    bots_before = widget.bot_messages.count()
+    widget.send("提示证书已过期，怎么办")
+    expect(agent.locator("#transcript .msg.user").last).to_contain_text("提示证书已过期", timeout=REPLY_TIMEOUT)
+    page.wait_for_timeout(1500)
+    expect(widget.bot_messages).to_have_count(bots_before)
+    assert "提示证书已过期，怎么办" in servers.user_texts(session_id)
+    shoot(agent, screenshots, "ticket-live")
+    page.screenshot(path=screenshots / "console-widget-agent-reply-desktop.png")
+
+    # Nothing is lost when the agent's page reloads.
+    agent.reload()
+    expect(agent.locator("#transcript .msg.agent")).to_contain_text("我是王芳")
+    expect(agent.locator("#transcript .msg.user").last).to_contain_text("提示证书已过期")
+
+    # Hand back: the user is told, and the assistant answers again.
+    agent.click("#handback")
+    expect(agent.locator(".flash.ok")).to_contain_text("已交回智能助手")
+    expect(widget.bot_messages.last).to_contain_text("智能助手继续为您服务", timeout=REPLY_TIMEOUT)
+    widget.say("我的工单怎么样了")
+    expect(widget.bot_messages.last).to_contain_text(number)
+    expect(widget.bot_messages.last).to_contain_text("正在处理中")  # the agent's take set it in progress
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=screenshots / "console-widget-agent-reply-phone.png")
+    agent.goto(servers.console_url + f"/operator/tickets/{number}")
+    expect(agent.locator("#history")).to_contain_text("交回智能助手")
+    shoot(agent, screenshots, "ticket")
+    agent.goto(servers.console_url + "/operator/tickets")
+    expect(agent.locator(f'tr[data-number="{number}"]')).to_have_count(0)  # in progress, not open
+    agent.goto(servers.console_url + "/operator/tickets?status=in_progress")
+    expect(agent.locator(f'tr[data-number="{number}"]')).to_be_visible()
+    shoot(agent, screenshots, "queue")
+    agent.close()
+
+
+def test_announcement_reaches_banner_and_first_answer(context, page, servers, operator_account, screenshots):
+    agent = context.new_page()
+    sign_in(agent, servers)
+    agent.goto(servers.console_url + "/operator/announcements")
+    agent.select_option("select[name=kind]", "maintenance")
+    agent.fill("input[name=title]", "电子税务局登录服务升级")
+    agent.fill("textarea[name=message]", "登录服务正在升级，部分用户暂时无法登录。")
+    agent.check("input[name=affects][value=login_failure]")
+    agent.click(".announcement-form button[type=submit]")
+    expect(agent.locator(".flash.ok")).to_contain_text("已发布")
+    shoot(agent, screenshots, "announcements")
+    try:
+        page.goto(servers.console_url + "/")
+        widget = ChatWidget(page).open()
+        expect(widget.banner).to_contain_text("电子税务局登录服务升级")
+        widget.say("电子税务局登录不上")
+        expect(page.locator(".fw-msg.fw-bot", has_text="先告诉您一个情况：电子税务局登录服务升级")).to_be_visible()
+        page.screenshot(path=screenshots / "console-announcement-widget-desktop.png")
+    finally:
+        agent.goto(servers.console_url + "/operator/announcements")
+        row = agent.locator("#announcements tr", has_text="电子税务局登录服务升级").first
+        row.locator("button", has_text="结束").click()
+        expect(agent.locator(".flash.ok")).to_contain_text("已结束")
+        agent.close()
+
+
+def test_dashboard_renders_its_charts(page, servers, operator_account, screenshots):
+    sign_in(page, servers)
+    page.goto(servers.console_url + "/operator/dashboard")
+    expect(page.locator("[data-chart][data-rendered='1']")).to_have_count(6)
+    expect(page.locator("[data-chart='conversations'] canvas")).to_have_count(1)
+    expect(page.locator("#charts-missing")).to_be_hidden()
+    shoot(page, screenshots, "dashboard")
