@@ -64,9 +64,11 @@ $(MODEL): $(STAMPS)/installed $(TRAINING_INPUTS)
 	$(RASA) train --fixed-model-name fapiao --out models --config config.yml --domain domain.yml --data data
 	@touch $@
 
+# The newest version published in the operator console while knowledge/content is unchanged
+# since, else the files (bot/app/kb_versions.py, docs/operator.md).
 knowledge: $(STAMPS)/installed
 	$(PY) -m knowledge check
-	$(PY) -m knowledge load
+	$(PY) -m bot.app.kb_versions load
 
 # The chat widget and the operator dashboard's charts (both served by the console).
 widget: $(STAMPS)/widget $(STAMPS)/dashboard

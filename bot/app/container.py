@@ -19,6 +19,7 @@ from bot.app.protocols import (
     HandoverState,
     InvoiceSystem,
     KnowledgeReader,
+    KnowledgeVersions,
     OperatorDirectory,
     TicketDesk,
     TicketStore,
@@ -81,9 +82,17 @@ class Container:
                     # Announcements still work (the console can publish them); say why the
                     # content is missing instead of failing every request.
                     logger.error("Knowledge content not loaded: %s", error)
-            return KnowledgeService(kb)
+            versions = self.knowledge_versions()
+            return KnowledgeService(kb, version_probe=getattr(versions, "published_id", None))
 
         return self._get("knowledge", build)
+
+    def knowledge_versions(self) -> KnowledgeVersions:
+        """Drafts, publications and rollback of the knowledge content (operator console)."""
+        from bot.app.kb_versions import SqlKnowledgeVersions
+
+        return self._get("knowledge_versions", lambda: SqlKnowledgeVersions(
+            self.app_sessions(), self.settings().knowledge_content_dir))
 
     def knowledge(self) -> KnowledgeReader:
         """The knowledge base, loaded from its YAML content if the database is empty."""

@@ -5,8 +5,10 @@ Implements `bot.app.protocols.KnowledgeReader` (conversations) and `Announcement
 """
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
-from typing import Collection, Iterable, List, Optional
+from typing import Callable, Collection, Iterable, List, Optional
 
 from bot.app import service_level
 from bot.app.blocking import off_loop
@@ -29,11 +31,38 @@ class KnowledgeService:
 
     Args:
         kb: The repository over the application database.
+        version_probe: returns the id of the newest knowledge version published in the operator
+            console (`bot.app.kb_versions`); when it changes, the cached search and step-help
+            indexes are rebuilt, so a publication reaches a running action server without a
+            restart. Asked at most every ``probe_seconds``.
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, version_probe: Optional[Callable[[], int]] = None,
+                 probe_seconds: float = 2.0) -> None:
         self._kb = kb
         self._engine = Troubleshooter(kb)
+        self._probe = version_probe
+        self._probe_seconds = probe_seconds
+        self._probe_lock = threading.Lock()
+        self._version: Optional[int] = None
+        self._probed_at = 0.0
+
+    def _fresh(self) -> None:
+        """Rebuild the cached indexes when a new knowledge version was published."""
+        if self._probe is None:
+            return
+        with self._probe_lock:
+            now = time.monotonic()
+            if now - self._probed_at < self._probe_seconds:
+                return
+            self._probed_at = now
+            try:
+                version = self._probe()
+            except Exception:  # noqa: BLE001 - keep answering from what is cached
+                return
+            if self._version is not None and version != self._version:
+                self._kb.refresh()
+            self._version = version
 
     @property
     def repository(self) -> KnowledgeBase:
@@ -55,6 +84,7 @@ class KnowledgeService:
 
     @off_loop
     def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+        self._fresh()
         return self._kb.step_help(problem_key, index, text)
 
     @off_loop
@@ -80,6 +110,7 @@ class KnowledgeService:
 
     @off_loop
     def search(self, text: str, limit: int = 3) -> List[SearchHit]:
+        self._fresh()
         return self._kb.search(text, limit)
 
     @off_loop

@@ -28,6 +28,7 @@ from bot.app.analytics import DailyFigure
 from bot.app.feedback import ConversationFeedback, Rating, Vote
 from bot.app.handover import Handover
 from bot.app.invoices.base import InvoiceRecord
+from bot.app.kb_versions import VersionInfo
 from bot.app.operators import Operator
 from bot.app.service_level import ServicePromise
 from bot.app.tickets import Ticket, TicketEvent, TicketStatus
@@ -282,3 +283,36 @@ class UnrecognisedMessages(Protocol):
     async def most_frequent(self, first: date, last: date, limit: int = 10) -> List[Tuple[str, int]]:
         """The most frequent unrecognised messages from ``first`` to ``last`` (China dates),
         personal data masked, with how often each was sent."""
+
+
+@runtime_checkable
+class KnowledgeVersions(Protocol):
+    """Drafts, publications and rollback of the knowledge content (`bot.app.kb_versions`).
+    Content is ``{file name: YAML text}``."""
+
+    async def current(self) -> Tuple[int, Dict[str, str]]:
+        """The published content and its version id (0: the repository's files)."""
+
+    async def draft(self, author: str) -> Dict[str, str]:
+        """``author``'s draft (a copy of the published content when there is none)."""
+
+    async def has_draft(self, author: str) -> bool:
+        """Whether ``author`` has a draft."""
+
+    async def save_draft(self, author: str, content: Dict[str, str]) -> None:
+        """Keep ``content`` as ``author``'s draft."""
+
+    async def discard_draft(self, author: str) -> bool:
+        """Forget ``author``'s draft."""
+
+    async def check(self, content: Dict[str, str]) -> List[str]:
+        """``python -m knowledge check`` on ``content`` (empty: valid)."""
+
+    async def publish(self, author: str, note: str = "") -> int:
+        """Check and publish ``author``'s draft (raises `bot.app.kb_versions.InvalidDraft`)."""
+
+    async def rollback(self, version_id: int, author: str) -> int:
+        """Publish a copy of an older version (KeyError: no such version)."""
+
+    async def versions(self, limit: int = 30) -> List[VersionInfo]:
+        """Published and superseded versions, newest first."""

@@ -63,3 +63,16 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
         return body if isinstance(body, dict) else {}
+
+    async def parse(self, text: str) -> Dict[str, Any]:
+        """NLU of ``text`` by the running model (``POST /model/parse``): intent and entities."""
+        params = {"token": self._token} if self._token else {}
+        url = f"{self._base_url}/model/parse"
+        try:
+            async with self._session.post(url, json={"text": text}, params=params, timeout=self._timeout) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
+        return body if isinstance(body, dict) else {}

@@ -14,13 +14,20 @@ from bot.app.feedback import SqlFeedbackStore
 from bot.app.handover import SqlHandoverState
 from bot.app.invoices.http import HttpInvoiceSystem
 from bot.app.invoices.sql import SqlInvoiceSystem
+from bot.app.kb_versions import SqlKnowledgeVersions
 from bot.app.knowledge import KnowledgeService
 from bot.app.operators import SqlOperatorStore
 from bot.app.tickets import SqlTicketStore
 from bot.app.unrecognised import SqlUnrecognisedMessages
 from tests.unit.actions.fakes import FakeFeedback, FakeInvoices, FakeKnowledge, FakeTickets
 from tests.unit.app.analytics_fake import FakeAnalytics
-from tests.unit.console.fakes import FakeHandovers, FakeOperators, FakeTicketDesk, FakeUnrecognised
+from tests.unit.console.fakes import (
+    FakeHandovers,
+    FakeKnowledgeVersions,
+    FakeOperators,
+    FakeTicketDesk,
+    FakeUnrecognised,
+)
 
 IMPLEMENTATIONS = [
     (protocols.KnowledgeReader, KnowledgeService),
@@ -43,6 +50,8 @@ IMPLEMENTATIONS = [
     (protocols.HandoverState, FakeHandovers),
     (protocols.UnrecognisedMessages, SqlUnrecognisedMessages),
     (protocols.UnrecognisedMessages, FakeUnrecognised),
+    (protocols.KnowledgeVersions, SqlKnowledgeVersions),
+    (protocols.KnowledgeVersions, FakeKnowledgeVersions),
 ]
 
 

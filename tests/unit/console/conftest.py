@@ -33,7 +33,13 @@ class FakeRasa:
         app = web.Application()
         app.router.add_get("/conversations/{sender}/tracker", self.tracker)
         app.router.add_post("/webhooks/handover/send", self.send)
+        app.router.add_post("/model/parse", self.parse)
         return app
+
+    async def parse(self, request: web.Request) -> web.Response:
+        """NLU: every message is a login failure (enough for the knowledge preview)."""
+        body = await request.json()
+        return web.json_response({"text": body.get("text"), "intent": {"name": "login_failure"}, "entities": []})
 
     async def send(self, request: web.Request) -> web.Response:
         """Like bot.rasa_plugins.handover: the message goes into the tracker and is "pushed"."""

@@ -154,3 +154,40 @@ class FakeUnrecognised:
 
     async def most_frequent(self, first, last, limit: int = 10):
         return self.found[:limit]
+
+
+class FakeKnowledgeVersions:
+    """`bot.app.protocols.KnowledgeVersions` in memory (no checks, no loading)."""
+
+    def __init__(self, content=None) -> None:
+        self.published = [dict(content or {})]
+        self.drafts = {}
+
+    async def current(self):
+        return len(self.published) - 1, dict(self.published[-1])
+
+    async def draft(self, author: str):
+        return dict(self.drafts.get(author) or self.published[-1])
+
+    async def has_draft(self, author: str) -> bool:
+        return author in self.drafts
+
+    async def save_draft(self, author: str, content) -> None:
+        self.drafts[author] = dict(content)
+
+    async def discard_draft(self, author: str) -> bool:
+        return self.drafts.pop(author, None) is not None
+
+    async def check(self, content):
+        return []
+
+    async def publish(self, author: str, note: str = "") -> int:
+        self.published.append(self.drafts.pop(author))
+        return len(self.published) - 1
+
+    async def rollback(self, version_id: int, author: str) -> int:
+        self.published.append(dict(self.published[version_id]))
+        return len(self.published) - 1
+
+    async def versions(self, limit: int = 30):
+        return []
