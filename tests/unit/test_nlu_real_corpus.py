@@ -1,0 +1,66 @@
+"""The real-wording corpus (data/nlu/real, tests/nlu/real.yml) keeps the rules of
+docs/understanding.md: every item has a source and a kind, an ambiguous item's note names its
+own label and one other, no source is in both parts, and no test item is in the training data."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+from bench.model_choice import source_group
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL_DIR = ROOT / "data" / "nlu" / "real"
+TEST_FILE = ROOT / "tests" / "nlu" / "real.yml"
+LABELS = {"login_failure", "invoice_missing", "issuance_failure", "query_empty", "upload_failure",
+          "system_outage", "ask_invoice_question", "out_of_scope"}
+KINDS = {"question", "title", "post", "error_text"}
+NOTE = re.compile(r"^\s*([a-z_]+)\s+vs\.?\s+([a-z_]+)\s+—\s+\S")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(c for c in text if not c.isspace() and not unicodedata.category(c).startswith("P"))
+
+
+def items(paths):
+    for path in paths:
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            for entry in block["examples"]:
+                yield path.name, block["intent"], entry["text"], entry.get("metadata") or {}
+
+
+def all_texts(directory: Path):
+    for path in sorted(directory.rglob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            examples = block.get("examples") if "intent" in block else None
+            if isinstance(examples, str):
+                yield from (line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- "))
+            elif examples:
+                yield from (e["text"] for e in examples)
+
+
+def test_every_item_follows_the_labelling_rules():
+    problems = []
+    for name, intent, text, meta in items(sorted(REAL_DIR.glob("*.yml")) + [TEST_FILE]):
+        if intent not in LABELS or not str(meta.get("source", "")).startswith("http") or meta.get("kind") not in KINDS:
+            problems.append((name, text, "label/source/kind"))
+        if meta.get("ambiguous"):
+            match = NOTE.match(str(meta.get("note", "")))
+            if not match or match.group(1) != intent or match.group(2) not in LABELS - {intent}:
+                problems.append((name, text, f"note {meta.get('note')!r}"))
+    assert not problems, problems[:10]
+
+
+def test_no_source_is_in_both_parts_and_no_test_item_is_trained_on():
+    train_groups = {source_group(m["source"]) for _, _, _, m in items(sorted(REAL_DIR.glob("*.yml")))}
+    test_groups = {source_group(m["source"]) for _, _, _, m in items([TEST_FILE])}
+    assert not train_groups & test_groups
+    header = TEST_FILE.read_text(encoding="utf-8").split("version:")[0]
+    listed = {line.lstrip("# -").strip().lower() for line in header.splitlines() if line.startswith("#   - ")}
+    assert test_groups <= listed and not train_groups & listed
+    trained = {normalise(t) for t in all_texts(ROOT / "data" / "nlu")}
+    leaked = [t for _, _, t, _ in items([TEST_FILE]) if normalise(t) in trained]
+    assert not leaked, leaked[:10]
