@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.app.protocols import (
     AnalyticsStore,
     AnnouncementStore,
+    FeedbackReview,
     FeedbackStore,
     HandoverState,
     InvoiceSystem,
@@ -135,6 +136,10 @@ class Container:
         from bot.app.unrecognised import SqlUnrecognisedMessages
 
         return self._get("unrecognised", lambda: SqlUnrecognisedMessages(self.settings().tracker_store_url))
+
+    def feedback_review(self) -> FeedbackReview:
+        """The operator console's side of the feedback (the same store as `feedback`)."""
+        return cast(FeedbackReview, self.feedback())
 
     def feedback(self) -> FeedbackStore:
         """Votes and ratings storage."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
-from typing import List, Optional
+from datetime import date, datetime, time, timedelta
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 
@@ -40,6 +40,9 @@ class Vote:
     text: str
     up: bool
     created_at: datetime
+    comment: Optional[str] = None
+    #: ``<problem>:<step number>`` (or ``<problem>:fix``) of the answer voted on, when known.
+    step: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,14 @@ def _require_id(name: str, value: object, max_length: int) -> str:
 
 def _to_vote(row: VoteRow) -> Vote:
     return from_row(Vote, row, up=bool(row.up))
+
+
+def _day_bounds(first: date, last: date) -> Tuple[datetime, datetime]:
+    """China-time bounds of the days ``first`` .. ``last``."""
+    from bot.app.database import CHINA_TZ
+
+    return (datetime.combine(first, time.min, CHINA_TZ),
+            datetime.combine(last + timedelta(days=1), time.min, CHINA_TZ))
 
 
 class SqlFeedbackStore(StoredService):
@@ -151,6 +162,53 @@ class SqlFeedbackStore(StoredService):
                 votes=[_to_vote(row) for row in votes],
                 ratings=[from_row(Rating, row) for row in ratings],
             )
+
+    # --- the operator console's side (`bot.app.protocols.FeedbackReview`) ----------------------
+
+    @off_loop
+    def annotate_vote(self, sender_id: str, message_id: str, comment: Optional[str],
+                      step: Optional[str]) -> Optional[Vote]:
+        """Add the user's comment and the step the answer belonged to (None: no such vote)."""
+        with self._sessions() as session, session.begin():
+            row = one_row(session, VoteRow, VoteRow.sender_id == sender_id, VoteRow.message_id == message_id)
+            if row is None:
+                return None
+            if comment is not None:  # as typed (full-width punctuation kept), only trimmed
+                row.comment = comment.strip()[:MAX_COMMENT_LENGTH] or None
+            if step is not None:
+                row.step = step[:96]
+            return _to_vote(row)
+
+    @off_loop
+    def recent_votes(self, first: date, last: date, only_down: bool = False, limit: int = 200) -> List[Vote]:
+        """Votes from ``first`` to ``last`` (China dates), newest first."""
+        start, end = _day_bounds(first, last)
+        query = select(VoteRow).where(VoteRow.created_at >= start, VoteRow.created_at < end)
+        if only_down:
+            query = query.where(VoteRow.up.is_(False))
+        with self._sessions() as session:
+            return [_to_vote(r) for r in session.execute(query.order_by(VoteRow.id.desc()).limit(limit)).scalars()]
+
+    @off_loop
+    def recent_ratings(self, first: date, last: date, limit: int = 200) -> List[Rating]:
+        """Ratings from ``first`` to ``last``, newest first."""
+        start, end = _day_bounds(first, last)
+        with self._sessions() as session:
+            rows = session.execute(select(RatingRow).where(RatingRow.created_at >= start, RatingRow.created_at < end)
+                                   .order_by(RatingRow.id.desc()).limit(limit)).scalars()
+            return [from_row(Rating, r) for r in rows]
+
+    @off_loop
+    def step_summary(self, first: date, last: date) -> Dict[str, Tuple[int, int]]:
+        """step → (up votes, down votes) from ``first`` to ``last``; ``""``: answers outside a step."""
+        start, end = _day_bounds(first, last)
+        summary: Dict[str, Tuple[int, int]] = {}
+        with self._sessions() as session:
+            for step, up in session.execute(select(VoteRow.step, VoteRow.up).where(
+                    VoteRow.created_at >= start, VoteRow.created_at < end)):
+                ups, downs = summary.get(step or "", (0, 0))
+                summary[step or ""] = (ups + 1, downs) if up else (ups, downs + 1)
+        return summary
 
     @off_loop
     def forget_sender(self, sender_id: str) -> int:

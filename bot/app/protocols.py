@@ -316,3 +316,21 @@ class KnowledgeVersions(Protocol):
 
     async def versions(self, limit: int = 30) -> List[VersionInfo]:
         """Published and superseded versions, newest first."""
+
+
+@runtime_checkable
+class FeedbackReview(Protocol):
+    """The support team's view of the votes and ratings (operator console)."""
+
+    async def annotate_vote(self, sender_id: str, message_id: str, comment: Optional[str],
+                            step: Optional[str]) -> Optional[Vote]:
+        """Add a comment and the step the answer belonged to (None: no such vote)."""
+
+    async def recent_votes(self, first: date, last: date, only_down: bool = False, limit: int = 200) -> List[Vote]:
+        """Votes of the days ``first`` .. ``last``, newest first."""
+
+    async def recent_ratings(self, first: date, last: date, limit: int = 200) -> List[Rating]:
+        """Ratings of the days ``first`` .. ``last``, newest first."""
+
+    async def step_summary(self, first: date, last: date) -> Dict[str, Tuple[int, int]]:
+        """step (``<problem>:<n>``, ``""`` outside steps) → (up, down)."""

@@ -31,7 +31,7 @@ from aiohttp import web
 from bot.app.container import Container
 from bot.app.logmask import install as install_log_masking
 from bot.app.settings import Settings
-from bot.console import auth, boards, charts, desk, kb_editor, live, operator, pages, public
+from bot.console import auth, boards, charts, desk, kb_editor, live, operator, pages, public, reviews
 from bot.console.cors import cors_middleware
 from bot.console.errors import error_middleware
 from bot.console.keys import CONTAINER, HTTP, RASA, SETTINGS
@@ -67,6 +67,7 @@ def create_app(settings: Settings, services: Optional[Container] = None) -> web.
     boards.add_routes(app)
     charts.add_routes(app)
     kb_editor.add_routes(app)
+    reviews.add_routes(app)
     return app
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import Optional
 
 from aiohttp import web
 
@@ -24,6 +25,7 @@ from bot.console.history import (
 from bot.console.rasa_client import RasaUnavailable
 from bot.console.requests import read_json_object
 from bot.console.serialize import announcement_json, rating_json, vote_json
+from bot.console.transcript import step_of_message
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +84,12 @@ async def post_feedback(request: web.Request) -> web.Response:
             text = body.get("text", "")
             if not isinstance(text, str):
                 raise ApiError(400, "invalid_vote", "text 应为字符串。")
+            comment = body.get("comment")
+            if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_VOTE_COMMENT):
+                raise ApiError(400, "invalid_vote", f"comment 应为不超过 {MAX_VOTE_COMMENT} 个字的文字。")
             vote = await feedback.record_vote(session_id, body.get("message_id"), text, body["up"])
-            return json_response({"status": "stored", "vote": vote_json(vote)}, status=201)
+            annotated = await _annotate(request, session_id, vote.message_id, comment)
+            return json_response({"status": "stored", "vote": vote_json(annotated or vote)}, status=201)
         if kind == "rating":
             rating = body.get("rating")
             if isinstance(rating, str) and rating.strip().isdigit():
@@ -94,6 +100,23 @@ async def post_feedback(request: web.Request) -> web.Response:
     except InvalidFeedback as error:
         raise ApiError(400, "invalid_feedback", f"反馈内容无效：{error}") from None
     raise ApiError(400, "invalid_kind", "kind 应为 vote 或 rating。")
+
+
+MAX_VOTE_COMMENT = 1000
+
+
+async def _annotate(request: web.Request, session_id: str, message_id: str, comment: Optional[str]):
+    """Add the comment and the step the voted answer belonged to (from the tracker, best effort:
+    without Rasa the vote is kept without its step)."""
+    step = None
+    try:
+        tracker = await request.app[keys.RASA].tracker(session_id)
+        step = step_of_message(tracker_events(tracker or {}), message_id)
+    except RasaUnavailable as error:
+        logger.info("Vote kept without its step: %s", error)
+    if comment is None and step is None:
+        return None
+    return await keys.services(request).feedback_review().annotate_vote(session_id, message_id, comment, step)
 
 
 async def history(request: web.Request) -> web.Response:

@@ -27,7 +27,8 @@ def announcement_json(item: Any) -> Dict[str, Any]:
 
 def vote_json(vote: Any) -> Dict[str, Any]:
     return {"message_id": vote.message_id, "text": vote.text, "up": vote.up,
-            "created_at": iso(vote.created_at)}
+            "created_at": iso(vote.created_at), "comment": getattr(vote, "comment", None),
+            "step": getattr(vote, "step", None)}
 
 
 def rating_json(rating: Any) -> Dict[str, Any]:

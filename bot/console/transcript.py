@@ -58,3 +58,35 @@ def slots_at_end(events: List[Mapping[str, Any]]) -> Dict[str, Any]:
         elif event.get("event") == "restart":
             slots = {}
     return slots
+
+
+def step_of_message(events: List[Mapping[str, Any]], message_id: str) -> Optional[str]:
+    """The step on screen when bot message ``message_id`` (``bot-<n>``, numbered like the
+    widget's history: `bot.console.history.conversation_messages`) was sent:
+    ``<problem>:<step number>``, ``<problem>:fix`` for a pasted error's fix, ``<problem>:0``
+    before the first step; None outside a problem or for an unknown id."""
+    try:
+        wanted = int(message_id.split("-", 1)[1]) if message_id.startswith("bot-") else -1
+    except ValueError:
+        return None
+    problem: Optional[str] = None
+    step: Optional[float] = None
+    count = 0
+    found = False
+    for event in events:
+        kind = event.get("event")
+        if found and kind in ("action", "user"):
+            break  # the slots the same action set after its messages belong to them
+        if kind == "slot" and event.get("name") == "problem":
+            problem = event.get("value") if isinstance(event.get("value"), str) else None
+        elif kind == "slot" and event.get("name") == "step_index":
+            value = event.get("value")
+            step = float(value) if isinstance(value, (int, float)) else None
+        elif kind == "bot" and isinstance(event.get("text"), str) and not found:
+            count += len(event["text"].strip().split("\n\n"))
+            found = count >= wanted > 0
+    if not found or problem is None:
+        return None
+    if step is None:
+        return f"{problem}:0"
+    return f"{problem}:fix" if step < 0 else f"{problem}:{int(step) + 1}"

@@ -152,3 +152,64 @@ def test_dashboard_renders_its_charts(page, servers, operator_account, screensho
     expect(page.locator("[data-chart='conversations'] canvas")).to_have_count(1)
     expect(page.locator("#charts-missing")).to_be_hidden()
     shoot(page, screenshots, "dashboard")
+
+
+def test_knowledge_edit_is_previewed_published_and_answered(context, page, servers, operator_account,
+                                                            screenshots):
+    marker = "先重启一次路由器（控制台修改）"
+    editor = context.new_page()
+    sign_in(editor, servers)
+    editor.goto(servers.console_url + "/operator/knowledge/problems/login_failure")
+    box = editor.locator("textarea[name=step0_instructions]")
+    original = box.input_value()
+    box.fill(f"1. {marker}。\n" + original)
+    editor.click("#save-problem")
+    expect(editor.locator(".flash.ok")).to_contain_text("已保存到草稿")
+    shoot(editor, screenshots, "knowledge-problem")
+    editor.goto(servers.console_url + "/operator/knowledge")
+    expect(editor.locator("#draft-valid")).to_be_visible()
+    editor.fill("#preview-text", "电子税务局登录不上")
+    editor.click("#preview-run")
+    expect(editor.locator("#preview")).to_contain_text(marker)
+    shoot(editor, screenshots, "knowledge")
+    try:
+        editor.fill("input[name=note]", "登录第一步先重启路由器")
+        editor.click("#publish")
+        expect(editor.locator(".flash.ok")).to_contain_text("已发布版本")
+        page.goto(servers.console_url + "/")
+        widget = ChatWidget(page).open()
+        widget.say("电子税务局登录不上")
+        expect(page.locator(".fw-msg.fw-bot", has_text=marker)).to_be_visible()
+        page.screenshot(path=screenshots / "console-knowledge-widget-desktop.png")
+    finally:
+        editor.goto(servers.console_url + "/operator/knowledge/problems/login_failure")
+        editor.locator("textarea[name=step0_instructions]").fill(original)
+        editor.click("#save-problem")
+        editor.goto(servers.console_url + "/operator/knowledge")
+        editor.click("#publish")
+        expect(editor.locator(".flash.ok")).to_contain_text("已发布版本")
+        editor.close()
+
+
+def test_a_down_vote_with_a_comment_reaches_the_feedback_page(context, page, servers, operator_account,
+                                                               screenshots):
+    page.goto(servers.console_url + "/")
+    widget = ChatWidget(page).open()
+    widget.say("电子税务局登录不上")
+    last = page.locator(".fw-msg.fw-bot:not(.fw-greeting)").last
+    last.locator(".fw-vote.fw-down").click()
+    comment = last.locator(".fw-comment-input")
+    expect(comment).to_be_visible()
+    comment.fill("步骤太笼统，看不懂")
+    last.locator(".fw-comment-send").click()
+    expect(last.locator(".fw-vote-thanks")).to_contain_text("感谢您的留言")
+    agent = context.new_page()
+    sign_in(agent, servers)
+    agent.goto(servers.console_url + "/operator/feedback?down=1")
+    row = agent.locator("#votes tr", has_text="步骤太笼统，看不懂")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("登录失败")
+    shoot(agent, screenshots, "feedback")
+    row.locator("a", has_text="查看对话").click()
+    expect(agent.locator("#transcript")).to_contain_text("电子税务局登录不上")
+    agent.close()

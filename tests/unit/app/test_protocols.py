@@ -22,6 +22,7 @@ from bot.app.unrecognised import SqlUnrecognisedMessages
 from tests.unit.actions.fakes import FakeFeedback, FakeInvoices, FakeKnowledge, FakeTickets
 from tests.unit.app.analytics_fake import FakeAnalytics
 from tests.unit.console.fakes import (
+    FakeFeedbackReview,
     FakeHandovers,
     FakeKnowledgeVersions,
     FakeOperators,
@@ -52,6 +53,8 @@ IMPLEMENTATIONS = [
     (protocols.UnrecognisedMessages, FakeUnrecognised),
     (protocols.KnowledgeVersions, SqlKnowledgeVersions),
     (protocols.KnowledgeVersions, FakeKnowledgeVersions),
+    (protocols.FeedbackReview, SqlFeedbackStore),
+    (protocols.FeedbackReview, FakeFeedbackReview),
 ]
 
 

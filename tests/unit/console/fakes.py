@@ -191,3 +191,31 @@ class FakeKnowledgeVersions:
 
     async def versions(self, limit: int = 30):
         return []
+
+
+class FakeFeedbackReview:
+    """`bot.app.protocols.FeedbackReview` over a list of votes."""
+
+    def __init__(self) -> None:
+        self.votes = []
+        self.ratings = []
+
+    async def annotate_vote(self, sender_id, message_id, comment, step):
+        for index, vote in enumerate(self.votes):
+            if (vote.sender_id, vote.message_id) == (sender_id, message_id):
+                self.votes[index] = dataclasses.replace(vote, comment=comment, step=step)
+                return self.votes[index]
+        return None
+
+    async def recent_votes(self, first, last, only_down: bool = False, limit: int = 200):
+        return [v for v in self.votes if not (only_down and v.up)][:limit]
+
+    async def recent_ratings(self, first, last, limit: int = 200):
+        return self.ratings[:limit]
+
+    async def step_summary(self, first, last):
+        summary = {}
+        for vote in self.votes:
+            up, down = summary.get(vote.step or "", (0, 0))
+            summary[vote.step or ""] = (up + vote.up, down + (not vote.up))
+        return summary

@@ -408,6 +408,7 @@ class Widget {
         for (const b of box.querySelectorAll('.fw-vote')) b.setAttribute('aria-pressed', 'false');
         btn.setAttribute('aria-pressed', 'true');
         thanks.textContent = '感谢您的反馈';
+        if (!up) this.offerComment(box, messageId, text, thanks);
       });
       return btn;
     };
@@ -415,6 +416,38 @@ class Widget {
     box.appendChild(make(false));
     box.appendChild(thanks);
     return box;
+  }
+
+  // After a 👎: an optional comment on what did not help (sent with the same vote).
+  offerComment(box, messageId, text, thanks) {
+    if (box.querySelector('.fw-comment')) return;
+    const form = el('form', 'fw-comment');
+    const input = el('input', 'fw-comment-input');
+    input.type = 'text';
+    input.maxLength = 500;
+    input.placeholder = '哪里没帮到您？（可选）';
+    input.setAttribute('aria-label', '哪里没帮到您');
+    const send = el('button', 'fw-comment-send');
+    send.type = 'submit';
+    send.textContent = '提交';
+    form.appendChild(input);
+    form.appendChild(send);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const comment = input.value.trim();
+      if (!comment) return;
+      const result = await postFeedback(this.config, {
+        kind: 'vote', session_id: sessionIdOf(this.sessionToken), message_id: messageId, text, up: false, comment,
+      }, this.sessionToken);
+      if (!result.ok) {
+        thanks.textContent = '留言未能提交，请稍后再试';
+        return;
+      }
+      form.remove();
+      thanks.textContent = '感谢您的留言，我们会改进';
+    });
+    box.appendChild(form);
+    input.focus();
   }
 
   // ---- status, typing, scrolling -------------------------------------------------------
