@@ -118,8 +118,12 @@ class EmptyMessageClassifier(GraphComponent, IntentClassifier):
 INFORM_INTENT = "inform"
 #: Entities that are details the user gives, not a request.
 DETAIL_ENTITIES = frozenset({"invoice_number", "invoice_code", "tax_id", "phone_number", "amount", "invoice_date"})
-# What may surround the details in such a message: labels and fillers ("号码是", "电话：", "这张").
+# What may surround the details in such a message: labels and fillers ("号码是", "电话：", "这张"),
+# extensions ("转801") and when to call ("下午都在", "工作日随时可以打").
 _DETAIL_FILLER = re.compile(
+    r"(?:转|分机|ext\.?)\s*\d{1,6}|"
+    r"(?:上午|下午|晚上|白天|全天|工作日|周末|明天|今天|随时|一直|都|整天)+"
+    r"(?:都|一直)?(?:在|可以打|可以|方便|有空|能接)(?:电话|打电话|接电话)?|联系我|打我电话|打给我|找我|"
     r"发票号码|发票代码|发票号|号码|代码|票号|手机号?|电话|座机|联系方式|税号|纳税人识别号|识别号|信用代码|金额|"
     r"日期|我的|这张|那张|就是|找到了|是|为|的|对|嗯|好|哦|噢|啊|吧|呢|了|和|还有|另外|一个|no|number|tel",
     re.IGNORECASE)

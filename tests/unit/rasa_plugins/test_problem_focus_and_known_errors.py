@@ -101,6 +101,8 @@ def test_a_broken_catalogue_edit_keeps_the_previous_catalogue(tmp_path: Path):
     ("发票号码是 3456-7890", True),
     ("电话 138-0013-8000", True),
     ("对了发票号码是34567890", True),
+    ("座机 0755-8888 6666 转 801，工作日都在", True),
+    ("电话13800138000，下午一直在，随时可以打", True),
     ("12345678查不到", False),
     ("好的", False),
     ("5分", False),
