@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import sqlalchemy as sa
 
@@ -106,10 +106,22 @@ def purge_app_data(app_database_url: str, cutoff: datetime, dry_run: bool = Fals
                     counts[name] = connection.execute(
                         sa.select(sa.func.count()).select_from(table).where(column < cutoff)).scalar_one()
                 else:
+                    if name == "tickets":  # their history (operators' notes) goes with them
+                        _purge_ticket_history(connection, column < cutoff)
                     counts[name] = connection.execute(sa.delete(table).where(column < cutoff)).rowcount or 0
     finally:
         engine.dispose()
     return counts
+
+
+def _purge_ticket_history(connection: Any, old: Any) -> None:
+    """Delete the history (`bot.app.models.TicketEventRow`) of the tickets matching ``old``
+    (the foreign key cascades only where the database enforces it)."""
+    from bot.app.models import TicketEventRow, TicketRow
+
+    if sa.inspect(connection).has_table(TicketEventRow.__tablename__):
+        connection.execute(sa.delete(TicketEventRow.__table__).where(
+            TicketEventRow.ticket_id.in_(sa.select(TicketRow.id).where(old))))
 
 
 def parse_age(text: str) -> timedelta:

@@ -75,3 +75,23 @@ async def test_one_agent_per_conversation(sessions):
     assert [h.sender_id for h in await state.all_active()] == ["c1"]
     assert (await state.release("c1")).agent == "a"
     assert await state.release("c1") is None
+
+
+def test_purge_takes_the_history_of_old_tickets_along(tmp_path):
+    import asyncio
+    import sqlite3
+
+    from bot.app.privacy import purge_app_data
+
+    url = f"sqlite:///{tmp_path}/purge.db"
+    sessions = make_app_session_factory(url)
+    now = datetime.now(CHINA_TZ)
+    old = SqlTicketStore(sessions, clock=lambda: now - timedelta(days=300))
+    recent = SqlTicketStore(sessions)
+    gone = asyncio.run(old.create("p1", None, {}, [], "socketio"))
+    asyncio.run(old.add_operator_note(gone.number, "a", "用户电话 13800138000"))
+    kept = asyncio.run(recent.create("p2", None, {}, [], "socketio"))
+    asyncio.run(recent.add_operator_note(kept.number, "a", "已回电"))
+    assert purge_app_data(url, now - timedelta(days=180))["tickets"] == 1
+    with sqlite3.connect(tmp_path / "purge.db") as connection:
+        assert connection.execute("SELECT text FROM ticket_events").fetchall() == [("已回电",)]
