@@ -53,6 +53,11 @@ def main() -> None:
     from bot.rasa_plugins.resilience import install as install_resilience
 
     install_resilience()
+    # One read of the tracker per save instead of two when an event broker is configured
+    # (bot/rasa_plugins/tracker_store.py, docs/scaling.md).
+    from bot.rasa_plugins.tracker_store import install_single_read_save
+
+    install_single_read_save()
     # The assistant stays silent in a conversation a person has taken (live hand-over, issue 12;
     # bot/rasa_plugins/handover.py).
     from bot.rasa_plugins.handover import install as install_handover
