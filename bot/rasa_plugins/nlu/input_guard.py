@@ -7,7 +7,7 @@
   full text; only what NLU sees is focused. The whole (normalised) text stays on the message
   as ``FULL_TEXT`` for components that look for quoted errors.
 * ``EmptyMessageClassifier`` runs last and sets the intent ``empty_message`` for messages with
-  no words in them (empty, whitespace, emoji or punctuation only), whatever DIET guessed.
+  no words in them (empty, whitespace, emoji or punctuation only), whatever the intent classifier guessed.
 """
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def is_details_only(text: str, entities: List[Dict[str, Any]]) -> bool:
 )
 class DetailsOnlyClassifier(GraphComponent, IntentClassifier):
     """Predicts ``inform`` for messages that only give details ("3456 7890", "电话138-0013-8000",
-    "1234"), whatever DIET guessed: a number typed in answer is never a goodbye or a "solved"."""
+    "1234"), whatever the intent classifier guessed: a number typed in answer is never a goodbye or a "solved"."""
 
     @classmethod
     def create(

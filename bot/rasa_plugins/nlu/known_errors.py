@@ -1,9 +1,9 @@
-"""``KnownErrorClassifier``: a pasted error message decides the problem before DIET's guess does.
+"""``KnownErrorClassifier``: a pasted error message decides the problem before the statistical model's guess does.
 
 Error texts are full of words that mislead a statistical model (a UKey PIN error contains
 开具, a login binding error contains 未查询到). When the message quotes an entry of the error
 catalogue (knowledge/content/errors.yml, matched by `knowledge.error_catalogue`), this
-component, placed after DIET and the fallback classifier, sets the intent to the entry's problem
+component, placed after the intent classifier and the fallback classifier, sets the intent to the entry's problem
 with confidence 1 and adds a ``known_error`` entity holding the entry's key; the actions then
 start the troubleshooting at that error's specific fix.
 
@@ -78,7 +78,7 @@ class KnownErrorClassifier(GraphComponent, IntentClassifier):
             mtime = os.stat(self._path).st_mtime
         except OSError:
             if force:
-                logger.warning("No error catalogue at %s: pasted errors are left to DIET", self._path)
+                logger.warning("No error catalogue at %s: pasted errors are left to the intent classifier", self._path)
             return
         if mtime == self._loaded_mtime:
             return
