@@ -34,7 +34,7 @@ help:
 	@echo "make test       run every test and evaluation (includes check and test-fast)"
 	@echo "make check      lint (ruff), types (mypy), layering, knowledge content, Rasa data: no model, no servers"
 	@echo "make test-fast  unit tests only: no trained model, npm, browser, PostgreSQL or Redis"
-	@echo "make bench      benchmarks (not part of make test)"
+	@echo "make bench      benchmarks, then the cluster phase (not part of make test)"
 	@echo "make cluster    replicas behind HAProxy on PostgreSQL, Redis and RabbitMQ (CLUSTER_REPLICAS, default 2)"
 	@echo "make test-cluster  fault tests: processes killed under make run and make cluster (real services)"
 	@echo "make install | train | knowledge | widget | clean"
@@ -139,8 +139,11 @@ test: check test-fast train widget browser
 	$(RASA) test core --stories tests --model $(MODEL) --out results/core --fail-on-prediction-errors --no-plot
 	$(PY) -m pytest tests/e2e tests/channels/integration tests/security tests/browser -q
 
-bench: install
+bench: install haproxy
 	$(PY) -m bench
+	# The cluster phase (bench/cluster.py): make cluster with 1 and 2 replicas at 8 / 32 / 128
+	# concurrent conversations, turns/s, p99 and CPU ms per turn (results/bench/cluster.md).
+	$(PY) -m bench.cluster --replicas 1,2 --levels 8,32,128
 
 # The cluster measurement (bench/cluster.py): make run's stack, then make cluster with 1 and 2
 # replicas, at 8 / 32 / 128 concurrent conversations; results/bench/cluster.json.

@@ -10,8 +10,10 @@ turn's cost is known in CPU-milliseconds by process kind (Rasa, action server, p
 analytics) and, approximately, for the shared services (PostgreSQL, Redis, RabbitMQ: their
 processes serve whatever else runs on the machine too).
 
-``python -m bench.cluster [--replicas 1,2] [--levels 8,32,128] [--seconds 30]`` writes
-``results/bench/cluster.json`` and prints a table; docs/scaling.md reads it.
+``python -m bench.cluster [--single] [--replicas 1,2] [--levels 8,32,128] [--seconds 30]`` writes
+``results/bench/cluster.json`` and ``cluster.md`` and prints the table; ``make bench`` runs it
+after ``python -m bench`` (``make bench-cluster`` alone, with ``make run``'s stack); docs/scaling.md
+reads it.
 """
 from __future__ import annotations
 
@@ -220,6 +222,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 topology.stop()
     out.write_text(json.dumps({"levels": levels, "seconds": args.seconds, "cores": os.cpu_count(),
                                "load_average": os.getloadavg(), "rows": rows}, ensure_ascii=False, indent=2))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    out.with_suffix(".md").write_text(
+        f"# Cluster phase\n\n{args.seconds:.0f} s per level on {os.cpu_count()} cores (load average at the "
+        f"end: {load}; other work on the machine lowers turns/s, not CPU ms per turn). "
+        "docs/scaling.md explains the columns.\n\n" + table(rows) + "\n", encoding="utf-8")
     print(table(rows))
     return 0
 
