@@ -27,7 +27,7 @@ from typing import Any, List, Optional
 import sqlalchemy as sa
 
 from bot.app.database import CHINA_TZ
-from bot.app.protocols import FeedbackStore, TicketStore
+from bot.app.protocols import AnalyticsStore, FeedbackStore, TicketStore
 
 #: Rasa's SQLTrackerStore table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent).
 TRACKER_EVENTS_TABLE = "events"
@@ -41,12 +41,16 @@ class Forgotten:
     tickets: int
     feedback: int
     tracker_events: int = 0
+    analytics: int = 0
 
 
-async def forget_user(sender_id: str, tickets: TicketStore, feedback: FeedbackStore) -> Forgotten:
-    """Delete the tickets, votes and ratings of ``sender_id``."""
+async def forget_user(sender_id: str, tickets: TicketStore, feedback: FeedbackStore,
+                      analytics: Optional[AnalyticsStore] = None) -> Forgotten:
+    """Delete the tickets, votes and ratings of ``sender_id``, and what the analytics keep of
+    the conversation (its hashed id and recent events; the daily counts are anonymous)."""
     return Forgotten(tickets=await tickets.forget_sender(sender_id),
-                     feedback=await feedback.forget_sender(sender_id))
+                     feedback=await feedback.forget_sender(sender_id),
+                     analytics=await analytics.forget_sender(sender_id) if analytics is not None else 0)
 
 
 def _events_table(engine: sa.engine.Engine) -> Optional[sa.Table]:
@@ -140,7 +144,7 @@ async def forget_everything(sender_id: str) -> Forgotten:
     from bot.app import container
 
     services = container.current()
-    forgotten = await forget_user(sender_id, services.tickets(), services.feedback())
+    forgotten = await forget_user(sender_id, services.tickets(), services.feedback(), services.analytics())
     events = await asyncio.to_thread(forget_tracker, services.settings().tracker_store_url, sender_id)
     await services.aclose()
     return Forgotten(forgotten.tickets, forgotten.feedback, events)

@@ -98,7 +98,8 @@ class WeChatInputBase(InputChannel):
                         await erase_conversation(agent, sender_id)
                 finally:
                     services = container.current()
-                    await forget_user(sender_id, services.tickets(), services.feedback())
+                    await forget_user(sender_id, services.tickets(), services.feedback(),
+                                      services.analytics())
 
             reply = await handler.handle_post(
                 query_from_string(request.query_string), body, on_new_message, erase, arrived
