@@ -2,10 +2,10 @@
 // Apache ECharts, only the parts used, bundled by esbuild into dist/dashboard.js.
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
 const BLUE = '#1f5fbf';
 const COLORS = [BLUE, '#1e8a4c', '#c26a00', '#c0392b', '#7b4fb3', '#2a9bb0', '#8a8f98'];
@@ -60,6 +60,13 @@ function options(kind, data) {
   return null;
 }
 
+function isEmpty(option) {
+  return (option.series || []).every((series) => (series.data || []).every((value) => {
+    const number = typeof value === 'object' && value !== null ? value.value : value;
+    return !number;
+  }));
+}
+
 function draw() {
   const source = document.getElementById('dashboard-data');
   if (!source) { return; }
@@ -70,6 +77,9 @@ function draw() {
   document.querySelectorAll('[data-chart]').forEach((element) => {
     const option = options(element.getAttribute('data-chart'), data);
     if (!option) { return; }
+    if (isEmpty(option)) {
+      option.title = { text: '这段时间暂无数据', left: 'center', top: 'middle', textStyle: { color: '#8a8f98', fontSize: 14, fontWeight: 'normal' } };
+    }
     const chart = echarts.init(element, null, { renderer: 'canvas' });
     chart.setOption(option);
     element.setAttribute('data-rendered', '1');
