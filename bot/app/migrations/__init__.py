@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -95,6 +96,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (idempotent; cheap when it is there already)."""
     from alembic import command
 
+    # alembic says "Context impl SQLiteImpl" at INFO in every process on every start.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with _serialised(engine):
         if revision == "head" and current(engine) == head():
             return
