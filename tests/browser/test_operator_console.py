@@ -203,7 +203,42 @@ def test_a_down_vote_with_a_comment_reaches_the_feedback_page(context, page, ser
     shoot(agent, screenshots, "feedback")
     row.locator("a", has_text="查看对话").click()
     expect(agent.locator("#transcript")).to_contain_text("电子税务局登录不上")
+    shoot(agent, screenshots, "conversation")
     agent.close()
+
+
+def test_an_admin_adds_an_agent_who_can_sign_in(context, page, servers, loop_thread, screenshots):
+    sessions = make_app_session_factory(Settings.from_env(dict(servers.env)).app_database_url)
+    store = SqlOperatorStore(sessions)
+
+    async def make_admin():
+        if await store.get("boss") is None:
+            await store.add("boss", PASSWORD, "admin", "李主管")
+
+    loop_thread.run(make_admin())
+    page.goto(servers.console_url + "/operator/login")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(servers.console_url + "/operator/accounts")
+    form = page.locator("form[action='/operator/accounts']")
+    form.locator("input[name=username]").fill("zhaoliu")
+    form.locator("input[name=display_name]").fill("赵六")
+    form.locator("select[name=role]").select_option("agent")
+    form.locator("input[name=password]").fill("zhaoliu-password")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok")).to_contain_text("已添加 zhaoliu")
+    shoot(page, screenshots, "accounts")
+    page.goto(servers.console_url + "/operator/knowledge/errors/cy_daily_limit")
+    expect(page.locator("textarea[name=fix]")).to_contain_text("明天次数会自动恢复")
+    shoot(page, screenshots, "knowledge-error")
+    page.click(".whoami button")
+    expect(page).to_have_url(re.compile(r"/operator/login"))
+    page.fill("input[name=username]", "zhaoliu")
+    page.fill("input[name=password]", "zhaoliu-password")
+    page.click("button[type=submit]")
+    expect(page.locator(".whoami")).to_contain_text("赵六（客服）")
+    expect(page.locator(".menu a[href='/operator/accounts']")).to_have_count(0)
 
 
 def test_dashboard_renders_its_charts(page, servers, operator_account, screenshots, loop_thread):
