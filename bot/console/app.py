@@ -56,7 +56,8 @@ def create_app(settings: Settings, services: Optional[Container] = None) -> web.
     )
     app[SETTINGS] = settings
     app[CONTAINER] = services or Container(settings)
-    app[auth.OPERATOR] = auth.LoginLimits(settings.operator_login_limit, settings.operator_login_window)
+    app[auth.OPERATOR] = auth.LoginLimits(settings.operator_login_limit, settings.operator_login_window,
+                                          redis_url=settings.redis_url)
     app.cleanup_ctx.append(_http_session)
     app.on_startup.append(_bootstrap_admin)
     pages.add_routes(app)
@@ -95,3 +96,4 @@ async def _http_session(app: web.Application) -> AsyncIterator[None]:
     yield
     await session.close()
     await app[CONTAINER].aclose()
+    await app[auth.OPERATOR].close()

@@ -15,8 +15,9 @@ rate-limited wrong passwords.
 * **Roles**: ``agent`` < ``editor`` < ``admin`` (`bot.app.operators`); `require` answers 403
   below the role a page needs.
 * **Wrong passwords**: at most ``OPERATOR_LOGIN_LIMIT`` per user name and per client address in
-  ``OPERATOR_LOGIN_WINDOW`` seconds (aiolimiter's leaky bucket, in this process); beyond that
-  sign-in answers 429 without checking the password.
+  ``OPERATOR_LOGIN_WINDOW`` seconds (aiolimiter's leaky bucket in this process; with
+  ``REDIS_URL`` counters in Redis shared by the console replicas); beyond that sign-in answers
+  429 without checking the password.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from typing import Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -47,7 +48,6 @@ API_PREFIX = "/operator/api/"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-OPERATOR = web.AppKey("operator_limits", object)
 _SEEN_REFRESH = 60  # seconds between two refreshes of the cookie's lifetime
 
 
@@ -73,11 +73,16 @@ def session_setup(settings: Settings) -> web.middleware:
 
 
 class LoginLimits:
-    """Leaky buckets of wrong passwords per user name and per client address."""
+    """Wrong passwords per user name and per client address: leaky buckets in this process
+    (aiolimiter), or, with ``REDIS_URL``, counters in Redis shared by every console replica
+    (``INCR``/``EXPIRE`` per window; Redis unreachable: this process's buckets)."""
 
-    def __init__(self, limit: int, window: float, capacity: int = 10000) -> None:
+    def __init__(self, limit: int, window: float, capacity: int = 10000,
+                 redis_url: Optional[str] = None) -> None:
         self._limit, self._window, self._capacity = limit, window, capacity
         self._buckets: "OrderedDict[str, AsyncLimiter]" = OrderedDict()
+        self._redis_url = redis_url
+        self._redis: Any = None
 
     def _bucket(self, key: str) -> AsyncLimiter:
         bucket = self._buckets.get(key)
@@ -88,8 +93,25 @@ class LoginLimits:
         self._buckets.move_to_end(key)
         return bucket
 
-    def blocked(self, *keys_: str) -> bool:
+    def _client(self) -> Any:
+        if self._redis is None:
+            import redis.asyncio as redis_asyncio
+
+            self._redis = redis_asyncio.from_url(self._redis_url, socket_timeout=1.0)
+        return self._redis
+
+    @staticmethod
+    def _name(key: str) -> str:
+        return "fapiao:operator-login:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    async def blocked(self, *keys_: str) -> bool:
         """Whether any of ``keys_`` has used up its wrong passwords."""
+        if self._redis_url:
+            try:
+                values = await self._client().mget([self._name(k) for k in keys_])
+                return any(int(v or 0) >= self._limit for v in values)
+            except Exception as error:  # noqa: BLE001 - fall back to this process's buckets
+                logger.warning("Login limits: Redis unreachable (%s)", type(error).__name__)
         return any(not self._bucket(k).has_capacity() for k in keys_)
 
     async def failed(self, *keys_: str) -> None:
@@ -98,6 +120,22 @@ class LoginLimits:
             bucket = self._bucket(key)
             if bucket.has_capacity():
                 await bucket.acquire()
+        if self._redis_url:
+            try:
+                client = self._client()
+                for key in keys_:
+                    name = self._name(key)
+                    if await client.incr(name) == 1:
+                        await client.expire(name, int(self._window) + 1)
+            except Exception as error:  # noqa: BLE001 - counted in this process at least
+                logger.warning("Login limits: Redis unreachable (%s)", type(error).__name__)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()
+
+
+OPERATOR = web.AppKey("operator_limits", LoginLimits)
 
 
 def client_address(request: web.Request) -> str:

@@ -83,9 +83,9 @@ async def login(request: web.Request) -> web.Response:
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))
     target = auth.safe_next(str(form.get("next", "")))
-    limits: auth.LoginLimits = request.app[auth.OPERATOR]  # type: ignore[assignment]
+    limits = request.app[auth.OPERATOR]
     keys_ = ("user:" + username, "addr:" + auth.client_address(request))
-    if limits.blocked(*keys_):
+    if await limits.blocked(*keys_):
         logger.warning("Operator sign-in refused: too many wrong passwords")
         return await render(request, "login.html", http_status=429, next=target, username=username,
                             error="密码错误次数过多，请稍后再试。")

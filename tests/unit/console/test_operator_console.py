@@ -296,3 +296,28 @@ async def test_users_waiting_too_long_are_told_once(make_client, sessions, fake_
     assert await live.notify_waiting(app) == 0
     assert (await early.by_number(waiting.number)).wait_notified_at is not None
     assert (await early.by_number(fresh.number)).wait_notified_at is None
+
+
+async def test_wrong_passwords_are_counted_in_redis_across_consoles(make_client, operators):
+    """Two console replicas share the count through REDIS_URL (skipped without a local Redis)."""
+    import uuid
+
+    redis_asyncio = pytest.importorskip("redis.asyncio")
+    url = "redis://127.0.0.1:6379/15"
+    client = redis_asyncio.from_url(url, socket_timeout=1.0)
+    try:
+        await client.ping()
+    except Exception:  # noqa: BLE001 - no Redis here
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from bot.console.auth import LoginLimits
+
+    await client.delete(LoginLimits._name("addr:127.0.0.1"))  # left by an earlier run
+    await client.close()
+    name = "r" + uuid.uuid4().hex[:10]
+    await operators.add(name, PASSWORD, "agent")
+    changes = {"operator_login_limit": 2, "redis_url": url}
+    first, second = await make_client(settings=changes, headers={}), await make_client(settings=changes, headers={})
+    await sign_in(first, name, "wrong password", expect=401)
+    await sign_in(second, name, "wrong password", expect=401)
+    await sign_in(first, name, PASSWORD, expect=429)
+    await sign_in(second, name, PASSWORD, expect=429)
