@@ -124,7 +124,9 @@ async def _figures(request: web.Request) -> Dict[str, Any]:
 async def dashboard_page(request: web.Request) -> web.Response:
     await auth.require(request)
     data = await _figures(request)
-    return await render(request, "dashboard.html", data=data,
+    today = datetime.now(CHINA).date()
+    presets = {days: (today - timedelta(days=days - 1)).isoformat() for days in (1, 7, 30, 90)}
+    return await render(request, "dashboard.html", data=data, today=today.isoformat(), presets=presets,
                         data_json=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
 
 

@@ -94,8 +94,11 @@ def test_live_hand_over_between_widget_and_agent(context, page, servers, operato
     shoot(agent, screenshots, "ticket-live")
     page.screenshot(path=screenshots / "console-widget-agent-reply-desktop.png")
 
-    # Nothing is lost when the agent's page reloads.
+    # Nothing is lost when the agent's page reloads, not even a reply being written.
+    agent.fill("#reply-text", "正在查，请稍等")
     agent.reload()
+    expect(agent.locator("#reply-text")).to_have_value("正在查，请稍等")
+    agent.fill("#reply-text", "")
     expect(agent.locator("#transcript .msg.agent")).to_contain_text("我是王芳")
     expect(agent.locator("#transcript .msg.user").last).to_contain_text("提示证书已过期")
 

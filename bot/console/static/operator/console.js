@@ -78,6 +78,12 @@
     var box = document.getElementById('reply-text');
     var state = document.getElementById('reply-state');
     var composing = false;
+    // A reply being written survives a reload of the page (this tab only).
+    var draftKey = 'fapiao-operator:reply:' + form.getAttribute('action');
+    try { box.value = sessionStorage.getItem(draftKey) || ''; } catch (e) { /* storage off */ }
+    box.addEventListener('input', function () {
+      try { sessionStorage.setItem(draftKey, box.value); } catch (e) { /* storage off */ }
+    });
     box.addEventListener('compositionstart', function () { composing = true; });
     box.addEventListener('compositionend', function () { composing = false; });
     box.addEventListener('keydown', function (event) {
@@ -94,6 +100,7 @@
       postForm(form.getAttribute('action'), { text: text }).then(function (response) {
         if (response.ok) {
           box.value = '';
+          try { sessionStorage.removeItem(draftKey); } catch (e) { /* storage off */ }
           state.textContent = '已发送';
           return poll();
         }
