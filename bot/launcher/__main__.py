@@ -74,6 +74,8 @@ def announce_run(settings: Settings, supervisor: Supervisor) -> None:
     print(
         "\n发票助手已启动：\n"
         f"  在浏览器中打开  http://127.0.0.1:{settings.console_port}/   （演示帮助页面，右下角有聊天窗口）\n"
+        f"  客服控制台      http://127.0.0.1:{settings.console_port}/operator/   "
+        "（首次启动时设置 OPERATOR_ADMIN_PASSWORD 创建 admin 账号）\n"
         f"  REST 接口       http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook\n"
         f"  Rasa HTTP API   http://127.0.0.1:{settings.rasa_port}/?token={token}\n"
         f"                  （RASA_AUTH_TOKEN；未配置时自动生成，保存在 {settings.var_dir / 'secrets.json'}）\n"

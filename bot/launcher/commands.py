@@ -100,7 +100,7 @@ def rasa_server_command(
     if cors:
         command += ["--cors", *cors]
     if auth_token:
-        command += ["--auth-token", auth_token]
+        command.append(f"--auth-token={auth_token}")  # one argument: a token may start with "-"
     return command
 
 

@@ -81,7 +81,7 @@ def secure_arguments(argv: List[str], settings: Settings, out: Any = None) -> Li
             token = secrets.token_urlsafe(32)
             print(f"Rasa HTTP API token (generated, shown once; set RASA_AUTH_TOKEN to choose one): "
                   f"{token}", file=out or sys.stderr, flush=True)
-        argv += ["--auth-token", token]
+        argv.append(f"--auth-token={token}")  # one argument: a token may start with "-"
     return argv
 
 
