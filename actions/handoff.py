@@ -110,9 +110,10 @@ def _summary_note(state: FlowState, details: Dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-class ActionCreateTicket(Action):
-    """The user asked for a person: create a ticket (or return the open one) and say how they
-    will be contacted."""
+class TicketServices:
+    """What the ticket actions use: the ticket store, the knowledge base (for the promise) and a
+    clock, passed in by tests, built from the container in the action server. A mixin, not an
+    `Action` (rasa-sdk registers every Action subclass)."""
 
     def __init__(self, tickets: Optional[TicketStore] = None,
                  knowledge: Optional[KnowledgeReader] = None,
@@ -120,6 +121,16 @@ class ActionCreateTicket(Action):
         self._tickets = tickets
         self._knowledge = knowledge
         self._clock = clock or china_now
+
+    def stores(self) -> "tuple[TicketStore, KnowledgeReader]":
+        """The ticket store and the knowledge base of this call."""
+        services = container.current()
+        return self._tickets or services.tickets(), self._knowledge or services.knowledge()
+
+
+class ActionCreateTicket(TicketServices, Action):
+    """The user asked for a person: create a ticket (or return the open one) and say how they
+    will be contacted."""
 
     def name(self) -> Text:
         return "action_create_ticket"
@@ -134,15 +145,8 @@ class ActionCreateTicket(Action):
         return events
 
 
-class ActionReportTicket(Action):
+class ActionReportTicket(TicketServices, Action):
     """Report the state of the ticket the user names, or of their latest one."""
-
-    def __init__(self, tickets: Optional[TicketStore] = None,
-                 knowledge: Optional[KnowledgeReader] = None,
-                 clock: Optional[Callable[[], datetime]] = None) -> None:
-        self._tickets = tickets
-        self._knowledge = knowledge
-        self._clock = clock or china_now
 
     def name(self) -> Text:
         return "action_report_ticket"
@@ -150,8 +154,7 @@ class ActionReportTicket(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        tickets = self._tickets or container.current().tickets()
-        kb = self._knowledge or container.current().knowledge()
+        tickets, kb = self.stores()
         ticket = await find_ticket(tickets, FlowState.from_tracker(tracker))
         if ticket is None:
             dispatcher.utter_message(response="utter_no_ticket")
@@ -185,16 +188,9 @@ async def report_status(dispatcher: CollectingDispatcher, ticket: Ticket, kb: Kn
     )
 
 
-class ActionFollowUpTicket(Action):
+class ActionFollowUpTicket(TicketServices, Action):
     """After a hand-over: a detail (a phone number, "下午都在") goes on the open ticket; a
     follow-up ("还没人联系我", "什么时候打电话") is answered from the ticket."""
-
-    def __init__(self, tickets: Optional[TicketStore] = None,
-                 knowledge: Optional[KnowledgeReader] = None,
-                 clock: Optional[Callable[[], datetime]] = None) -> None:
-        self._tickets = tickets
-        self._knowledge = knowledge
-        self._clock = clock or china_now
 
     def name(self) -> Text:
         return "action_follow_up_ticket"
@@ -202,8 +198,7 @@ class ActionFollowUpTicket(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        tickets = self._tickets or container.current().tickets()
-        kb = self._knowledge or container.current().knowledge()
+        tickets, kb = self.stores()
         state = FlowState.from_tracker(tracker)
         ticket = await find_ticket(tickets, state)
         if ticket is None:
