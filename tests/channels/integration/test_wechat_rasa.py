@@ -154,14 +154,18 @@ async def test_unsubscribe_deletes_the_conversation_its_tickets_and_feedback(oa,
         assert tracker_of(user).user_events() and await tickets.latest_for(user) is not None
         delivery = await oa.deliver(oa.event(user, "unsubscribe"))
     assert delivery.final.body == "success"
+    # The channel answers "success" at once and erases afterwards, one store after the other
+    # (tracker, tickets, feedback): wait until all three are gone, then check each.
+
+    async def everything_left():
+        return (tracker_of(user).user_events(), await tickets.latest_for(user),
+                (await feedback.for_conversation(user)).ratings)
+
     deadline = time.monotonic() + 10
-    while tracker_of(user).user_events() and time.monotonic() < deadline:
+    while any(await everything_left()) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    assert tracker_of(user).user_events() == []
-    while await tickets.latest_for(user) is not None and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-    assert await tickets.latest_for(user) is None
-    assert (await feedback.for_conversation(user)).ratings == []
+    events, ticket, ratings = await everything_left()
+    assert events == [] and ticket is None and ratings == []
 
 
 DTD_MESSAGE = (
