@@ -48,16 +48,27 @@ def main() -> None:
 
     install_hardening()
     install_cached_action_validation()
+    # Event classes looked up once per type name, not by walking every subclass of Event for
+    # each stored event on every turn (bot/rasa_plugins/event_types.py).
+    from bot.rasa_plugins.event_types import install_event_type_cache
+
+    install_event_type_cache()
     # Polite reply while the action server is away; each message processed exactly once
     # (bot/rasa_plugins/resilience.py).
     from bot.rasa_plugins.resilience import install as install_resilience
 
     install_resilience()
-    # One read of the tracker per save instead of two when an event broker is configured
+    # Fewer reads of the SQL tracker store per turn: no second read per save with an event
+    # broker, no count of the stored rows for a tracker it read itself, one column read
     # (bot/rasa_plugins/tracker_store.py, docs/scaling.md).
-    from bot.rasa_plugins.tracker_store import install_single_read_save
+    from bot.rasa_plugins.tracker_store import install_lean_sql_tracker_store
 
-    install_single_read_save()
+    install_lean_sql_tracker_store()
+    # Ticket changes of the Redis lock store are atomic per conversation, so two replicas never
+    # run two turns of one conversation at once (bot/rasa_plugins/lock_store.py).
+    from bot.rasa_plugins.lock_store import install_atomic_redis_tickets
+
+    install_atomic_redis_tickets()
     # The assistant stays silent in a conversation a person has taken (live hand-over, issue 12;
     # bot/rasa_plugins/handover.py).
     from bot.rasa_plugins.handover import install as install_handover
