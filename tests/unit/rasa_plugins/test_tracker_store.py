@@ -1,4 +1,5 @@
-"""bot/rasa_plugins/tracker_store.py: one read per save; rows and published events as Rasa's."""
+"""bot/rasa_plugins/tracker_store.py: one read per save, no count for a tracker the store read,
+one column read; rows, trackers and published events as Rasa's."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_plugins.tracker_store import install_single_read_save
+from bot.rasa_plugins.tracker_store import install_lean_sql_tracker_store
 
 DOMAIN = Domain.from_yaml("slots:\n  problem:\n    type: any\n    mappings: []\n")
 
@@ -26,7 +27,8 @@ class Broker(EventBroker):
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     monkeypatch.setattr(SQLTrackerStore, "save", SQLTrackerStore.save)
-    install_single_read_save()
+    monkeypatch.setattr(SQLTrackerStore, "_retrieve", SQLTrackerStore._retrieve)
+    install_lean_sql_tracker_store()
     broker = Broker()
     store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"), event_broker=broker)
     monkeypatch.setattr(store, "retrieve", lambda *a, **k: pytest.fail("save read the tracker"))
@@ -49,3 +51,83 @@ def test_each_save_writes_and_publishes_the_new_events_once(store):
     assert [{k: v for k, v in b.items() if k != "sender_id"} for b in bodies] == stored
     asyncio.run(store.save(tracker))
     assert len(broker.published) == len(stored), "nothing new: nothing published"
+
+
+RASA_RETRIEVE = SQLTrackerStore._retrieve
+
+
+def opening(sender):
+    return DialogueStateTracker.from_events(sender, [ActionExecuted("action_session_start"), SessionStarted(),
+                                                     ActionExecuted("action_listen")], DOMAIN.slots)
+
+
+def a_turn(tracker, text):
+    tracker.update(UserUttered(text, {"name": "login_failure"}))
+    tracker.update(SlotSet("problem", "login_failure"))
+    tracker.update(BotUttered("第 1 步"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def test_a_tracker_the_store_read_is_saved_without_counting_the_rows(store, monkeypatch):
+    store, _ = store
+    asyncio.run(store.save(opening("s2")))
+    counted = []
+    rasa_count = SQLTrackerStore._additional_events
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
+                        lambda self, session, tracker: counted.append(1) or rasa_count(self, session, tracker))
+    for text in ("登录不上", "还是不行", "好了"):
+        tracker = asyncio.run(SQLTrackerStore.retrieve(store, "s2"))
+        a_turn(tracker, text)
+        asyncio.run(store.save(tracker))
+        asyncio.run(store.save(tracker))  # saved twice: nothing is written twice
+    assert counted == []
+    stored = asyncio.run(SQLTrackerStore.retrieve_full_tracker(store, "s2")).events
+    turns = ["user", "slot", "bot", "action"] * 3
+    assert [e.type_name for e in stored] == ["action", "session_started", "action"] + turns
+    assert [e.text for e in stored if e.type_name == "user"] == ["登录不上", "还是不行", "好了"]
+
+
+def test_a_tracker_built_elsewhere_is_counted_as_rasa_does(store, monkeypatch):
+    store, _ = store
+    asyncio.run(store.save(opening("s3")))
+    counted = []
+    rasa_count = SQLTrackerStore._additional_events
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
+                        lambda self, session, tracker: counted.append(1) or rasa_count(self, session, tracker))
+    rebuilt = opening("s3")  # the same history, not read from the store (as the HTTP API's PUT does)
+    a_turn(rebuilt, "登录不上")
+    asyncio.run(store.save(rebuilt))
+    assert counted == [1]
+
+
+def test_a_new_session_is_not_written_twice(store, monkeypatch):
+    store, _ = store
+    asyncio.run(store.save(opening("s4")))
+    tracker = asyncio.run(SQLTrackerStore.retrieve(store, "s4"))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    counted = []
+    rasa_count = SQLTrackerStore._additional_events
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
+                        lambda self, session, tracker: counted.append(1) or rasa_count(self, session, tracker))
+    asyncio.run(store.save(tracker))
+    assert counted == []
+    assert len(asyncio.run(SQLTrackerStore.retrieve_full_tracker(store, "s4")).events) == 6
+
+
+@pytest.mark.parametrize("all_sessions", [False, True])
+def test_retrieve_builds_the_tracker_rasa_builds(store, all_sessions):
+    store, _ = store
+    tracker = opening("s5")
+    a_turn(tracker, "登录不上")
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    a_turn(tracker, "又登录不上了")
+    asyncio.run(store.save(tracker))
+    ours = asyncio.run(store._retrieve("s5", all_sessions))
+    rasas = asyncio.run(RASA_RETRIEVE(store, "s5", all_sessions))
+    assert ours.current_state() == rasas.current_state()
+    assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events]
+    assert asyncio.run(store._retrieve("nobody", all_sessions)) is None
