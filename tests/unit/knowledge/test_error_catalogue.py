@@ -79,3 +79,15 @@ def test_every_shipped_text_finds_its_own_entry_or_one_of_the_same_problem(shipp
 def test_the_shipped_catalogue_is_large_enough(shipped):
     assert len(shipped) >= 150
     assert sum(1 for e in shipped.errors if e.texts) >= 120
+
+
+@pytest.mark.parametrize("message", [
+    "登录的时候一直弹出 证书口令验证失败 ，试了好几次了",
+    "开票软件打开提示 ECode:0x96983",
+    "税控盘提示09D1C2，进不去",
+])
+def test_pins_and_device_passwords_are_login_errors_as_the_labelling_rules_say(shipped, message):
+    """docs/understanding.md: a certificate PIN or device password is asked when the client opens
+    the device, so its errors are login_failure (not issuance_failure)."""
+    match = shipped.match(message)
+    assert match is not None and match.error.problem == "login_failure"
