@@ -35,4 +35,4 @@ def install_event_type_cache() -> None:
         return cls
 
     resolve_by_type.remembers_types = True  # type: ignore[attr-defined]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)

@@ -51,7 +51,7 @@ def install_atomic_redis_tickets() -> None:
                 raise LockError(f"Could not change the lock of conversation '{conversation_id}': {error}") from error
         return guarded
 
-    RedisLockStore.issue_ticket = atomically(LockStore.issue_ticket)  # type: ignore[method-assign]
-    RedisLockStore.update_lock = atomically(LockStore.update_lock)  # type: ignore[method-assign]
-    RedisLockStore.cleanup = atomically(LockStore.cleanup)  # type: ignore[method-assign]
-    RedisLockStore.fapiao_atomic_tickets = True  # type: ignore[attr-defined]
+    RedisLockStore.issue_ticket = atomically(LockStore.issue_ticket)
+    RedisLockStore.update_lock = atomically(LockStore.update_lock)
+    RedisLockStore.cleanup = atomically(LockStore.cleanup)
+    RedisLockStore.fapiao_atomic_tickets = True
