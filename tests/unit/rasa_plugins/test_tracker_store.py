@@ -61,6 +61,15 @@ def opening(sender):
                                                      ActionExecuted("action_listen")], DOMAIN.slots)
 
 
+def count_queries(monkeypatch):
+    """From now on, a list that grows by one for each time a save counts the stored rows."""
+    counted = []
+    rasa_count = SQLTrackerStore._additional_events
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
+                        lambda self, session, tracker: counted.append(1) or rasa_count(self, session, tracker))
+    return counted
+
+
 def a_turn(tracker, text):
     tracker.update(UserUttered(text, {"name": "login_failure"}))
     tracker.update(SlotSet("problem", "login_failure"))
@@ -71,10 +80,7 @@ def a_turn(tracker, text):
 def test_a_tracker_the_store_read_is_saved_without_counting_the_rows(store, monkeypatch):
     store, _ = store
     asyncio.run(store.save(opening("s2")))
-    counted = []
-    rasa_count = SQLTrackerStore._additional_events
-    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
-                        lambda self, session, tracker: counted.append(1) or rasa_count(self, session, tracker))
+    counted = count_queries(monkeypatch)
     for text in ("登录不上", "还是不行", "好了"):
         tracker = asyncio.run(SQLTrackerStore.retrieve(store, "s2"))
         a_turn(tracker, text)
@@ -90,10 +96,7 @@ def test_a_tracker_the_store_read_is_saved_without_counting_the_rows(store, monk
 def test_a_tracker_built_elsewhere_is_counted_as_rasa_does(store, monkeypatch):
     store, _ = store
     asyncio.run(store.save(opening("s3")))
-    counted = []
-    rasa_count = SQLTrackerStore._additional_events
-    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
-                        lambda self, session, tracker: counted.append(1) or rasa_count(self, session, tracker))
+    counted = count_queries(monkeypatch)
     rebuilt = opening("s3")  # the same history, not read from the store (as the HTTP API's PUT does)
     a_turn(rebuilt, "登录不上")
     asyncio.run(store.save(rebuilt))
@@ -108,10 +111,7 @@ def test_a_new_session_is_not_written_twice(store, monkeypatch):
     tracker.update(SessionStarted())
     tracker.update(ActionExecuted("action_listen"))
     asyncio.run(store.save(tracker))
-    counted = []
-    rasa_count = SQLTrackerStore._additional_events
-    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
-                        lambda self, session, tracker: counted.append(1) or rasa_count(self, session, tracker))
+    counted = count_queries(monkeypatch)
     asyncio.run(store.save(tracker))
     assert counted == []
     assert len(asyncio.run(SQLTrackerStore.retrieve_full_tracker(store, "s4")).events) == 6
