@@ -29,7 +29,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import PROBLEMS
-from actions.flow import FlowState, reoffer_step, show_next_step, start_problem
+from actions.flow import ERROR_FIX_INDEX, FlowState, reoffer_step, show_next_step, start_problem
 from actions.handoff import hand_over
 from actions.invoice_lookup import INVOICE_PROBLEMS, look_up_invoice
 from bot.app import container
@@ -65,7 +65,10 @@ async def step_help(state: FlowState, kb: KnowledgeReader) -> Optional[StepHelp]
     """What the step's context answers to this message, if anything."""
     if state.problem is None:
         return None
-    return await kb.step_help(state.problem, max(state.shown or 0, 0), state.text)
+    # While a pasted error's fix is on screen no step is: the context of every step counts
+    # ("税收分类编码在哪里改" during the fix of 税收分类编码不可用).
+    index = None if state.shown == ERROR_FIX_INDEX else max(state.shown or 0, 0)
+    return await kb.step_help(state.problem, index, state.text)
 
 
 async def answers_in_place(state: FlowState, kb: KnowledgeReader) -> bool:

@@ -97,11 +97,12 @@ class KnowledgeBase:
             order = {k: i for i, k in enumerate(PROBLEM_KEYS)}
             return [_problem(rows[k]) for k in sorted(rows, key=lambda k: (order.get(k, len(order)), k))]
 
-    def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+    def step_help(self, problem_key: str, index: Optional[int], text: str) -> Optional[StepHelp]:
         """The answer to a question or remark ``text`` made during step ``index`` (0-based) of
         ``problem_key``: the best matching entry of the step's ``context``, else of the problem's
         ``general_questions``, if it scores at least `STEP_HELP_MATCH`; otherwise None (an
-        outcome such as "没解决", a request for a person, thanks, or an unknown problem).
+        outcome such as "没解决", a request for a person, thanks, or an unknown problem). With
+        ``index`` None (a pasted error's fix is on screen, no step) every step's context counts.
 
         The index is built on first use over every problem and cached (`refresh`).
         """

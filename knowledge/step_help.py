@@ -116,8 +116,10 @@ class StepHelpIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def match(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
-        """The answer to ``text``, said during step ``index`` (0-based) of ``problem_key``.
+    def match(self, problem_key: str, index: Optional[int], text: str) -> Optional[StepHelp]:
+        """The answer to ``text``, said during step ``index`` (0-based) of ``problem_key``, or with
+        ``index`` None while no step is on screen (the fix of a pasted error is): then the
+        context of every step of the problem is looked at.
 
         Returns:
             The best entry of the step's context scoring at least `STEP_HELP_MATCH`, else the best
@@ -140,10 +142,16 @@ class StepHelpIndex:
         (`KEPT_WORDS`): "不是", "没有", "为什么呢" name nothing to answer about."""
         return any(t not in KEPT_WORDS for t in tokenize(canonical(text), STEP_HELP_STOP_WORDS))
 
-    def scores(self, problem_key: str, index: int, text: str) -> List[StepHelp]:
-        """Every entry of the step and of the problem's general questions with its best score,
-        best first (for calibration and tests; `match` decides)."""
-        rows = self._scopes.get((problem_key, index), []) + self._scopes.get((problem_key, None), [])
+    def scores(self, problem_key: str, index: Optional[int], text: str) -> List[StepHelp]:
+        """Every entry of the step (of every step when ``index`` is None) and of the problem's
+        general questions with its best score, best first (for calibration and tests; `match`
+        decides)."""
+        if index is None:
+            rows = [row for (key, step), scope in self._scopes.items() if key == problem_key and step is not None
+                    for row in scope]
+        else:
+            rows = list(self._scopes.get((problem_key, index), []))
+        rows += self._scopes.get((problem_key, None), [])
         if not rows:
             return []
         all_scores = self._vectors.covered_scores(canonical(text))

@@ -83,7 +83,7 @@ class KnowledgeService:
         return self._engine.after(problem_key, index, outcome, seed=seed, skip=skip)
 
     @off_loop
-    def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+    def step_help(self, problem_key: str, index: Optional[int], text: str) -> Optional[StepHelp]:
         self._fresh()
         return self._kb.step_help(problem_key, index, text)
 

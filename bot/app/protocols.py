@@ -65,9 +65,10 @@ class KnowledgeReader(Protocol):
         ``not_solved``, the next step that ``skip`` does not skip, or escalation when none is
         left."""
 
-    async def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+    async def step_help(self, problem_key: str, index: Optional[int], text: str) -> Optional[StepHelp]:
         """The answer to a question or remark ``text`` made during step ``index`` (0-based, the
-        step shown last): from the step's ``context``, else the problem's ``general_questions``;
+        step shown last; None while a pasted error's fix is on screen, then every step counts):
+        from the step's ``context``, else the problem's ``general_questions``;
         None when nothing matches well enough, for outcomes ("没解决", "好了"), bare numbers,
         pauses, and unknown problems. The caller then offers the same step again; a
         ``not_applicable`` answer may carry conditions to add to ``skip`` (`StepHelp.implies`)."""

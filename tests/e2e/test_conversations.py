@@ -288,6 +288,15 @@ def test_a_pasted_error_starts_at_its_specific_fix(rasa_stack, message, problem)
     assert STEP_BUTTONS <= set(button_payloads(messages))
 
 
+def test_a_question_during_an_errors_fix_is_answered_from_the_steps_context(rasa_stack):
+    c = chat(rasa_stack)
+    c.say("开票的时候提示“税收分类编码不可用”，怎么办")
+    messages = c.say("税收分类编码在哪里改")
+    responses = c.last_turn_responses()
+    assert responses[0] == "utter_step_help" and "赋码" in texts(messages)
+    assert never_closed(responses) and step_of(c) == -1.0 and c.slot("known_error")
+
+
 def test_a_traditional_full_width_partial_paste_is_recognised(rasa_stack):
     c = chat(rasa_stack)
     c.say("開票時彈出：稅收分類編碼不可用！！")

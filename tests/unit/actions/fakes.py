@@ -133,7 +133,7 @@ class FakeKnowledge:
                         seed: Optional[int] = None, skip: Collection[str] = ()) -> NextMove:
         return self._engine().after(problem_key, index, outcome, seed=seed, skip=skip)
 
-    async def step_help(self, problem_key: str, index: int, text: str) -> Optional[StepHelp]:
+    async def step_help(self, problem_key: str, index: Optional[int], text: str) -> Optional[StepHelp]:
         return self.step_helps.get(text) if problem_key in self.problems else None
 
     async def known_error(self, key: str) -> Optional[KnownError]:

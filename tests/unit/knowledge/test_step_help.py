@@ -184,6 +184,14 @@ def test_the_answer_is_for_the_current_step_only(shared_kb: KnowledgeBase):
     assert shared_kb.step_help("issuance_failure", 2, "清卡是啥") is None
 
 
+@pytest.mark.parametrize("text, step_id", [("税收分类编码在哪里改", "verify_invoice_details"),
+                                           ("默认口令是多少", "check_tax_device"), ("清卡是啥", "check_tax_device")])
+def test_while_an_errors_fix_is_on_screen_every_step_answers(shared_kb: KnowledgeBase, text, step_id):
+    """No step is on screen during a pasted error's fix (index None): any step's context counts."""
+    assert shared_kb.step_help("issuance_failure", None, text).step_id == step_id
+    assert shared_kb.step_help("issuance_failure", None, "还是不行") is None
+
+
 @pytest.mark.parametrize("problem, index", [("printer_jam", 0), ("login_failure", 99)])
 def test_unknown_problem_or_step(shared_kb: KnowledgeBase, problem, index):
     assert shared_kb.step_help(problem, index, "额度在哪看") is None
