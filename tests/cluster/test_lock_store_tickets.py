@@ -1,5 +1,7 @@
 """bot/rasa_plugins/lock_store.py: replicas taking tickets for one conversation at the same
-moment get different tickets, against the machine's Redis (127.0.0.1:6379, database 14)."""
+moment get different tickets, against the machine's Redis (127.0.0.1:6379, database 14).
+
+In `make test-cluster` (which needs Redis), not in `make test-fast` (which does not)."""
 from __future__ import annotations
 
 import asyncio
