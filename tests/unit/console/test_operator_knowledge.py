@@ -36,6 +36,7 @@ async def test_edit_preview_publish(console):
     await sign_in(console, "editor1", PASSWORD)
     overview = await (await console.get("/operator/knowledge")).text()
     assert "草稿与已发布内容相同" in overview and "/operator/knowledge/problems/login_failure" in overview
+    assert "<title>知识库 · 发票助手</title>" in overview and overview.count('id="errors-catalogue"') == 1
     form = await (await console.get("/operator/knowledge/problems/login_failure")).text()
     assert "确认网络和系统状态" in form
     saved = await post_form(console, "/operator/knowledge/problems/login_failure", {
