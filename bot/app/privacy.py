@@ -20,7 +20,7 @@ import asyncio
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, List, Optional
 
@@ -147,7 +147,7 @@ async def forget_everything(sender_id: str) -> Forgotten:
     forgotten = await forget_user(sender_id, services.tickets(), services.feedback(), services.analytics())
     events = await asyncio.to_thread(forget_tracker, services.settings().tracker_store_url, sender_id)
     await services.aclose()
-    return Forgotten(forgotten.tickets, forgotten.feedback, events)
+    return replace(forgotten, tracker_events=events)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -173,7 +173,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 2
         done = asyncio.run(forget_everything(args.sender_id))
         print(f"forgot {args.sender_id}: {done.tracker_events} tracker events, {done.tickets} tickets, "
-              f"{done.feedback} votes and ratings")
+              f"{done.feedback} votes and ratings, {done.analytics} analytics records")
         return 0
     try:
         age = parse_age(args.older_than) if args.older_than else timedelta(days=settings.retention_days)

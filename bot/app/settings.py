@@ -259,7 +259,7 @@ def missing_secrets(settings: Settings) -> Tuple[str, ...]:
     return tuple(name for name in SHARED_SECRETS if not values[name])
 
 
-def _generated_secret() -> str:
+def generated_secret() -> str:
     """A random URL-safe secret that does not start with ``-`` (it is passed on command lines,
     e.g. ``rasa run --auth-token``, where argparse would take it for an option)."""
     while True:
@@ -284,7 +284,7 @@ def development_secrets(var_dir: Path) -> Dict[str, str]:
         return values
     for name, value in values.items():
         if len(value) < MIN_SECRET_LENGTH:
-            values[name] = _generated_secret()
+            values[name] = generated_secret()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

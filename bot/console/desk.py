@@ -26,6 +26,7 @@ from bot.app.operators import ROLES, InvalidOperator
 from bot.app.tickets import Ticket
 from bot.console import auth, keys
 from bot.console.errors import ApiError, json_response
+from bot.console.history import tracker_events
 from bot.console.rasa_client import RasaUnavailable
 from bot.console.transcript import last_seq, slots_at_end, transcript
 from bot.console.ui import PAGE_HEADERS, back, render
@@ -139,22 +140,21 @@ async def _ticket_or_404(request: web.Request) -> Ticket:
     return ticket
 
 
-async def _events(request: web.Request, sender_id: str) -> Optional[List[Dict[str, Any]]]:
+async def conversation_events(request: web.Request, sender_id: str) -> Optional[List[Dict[str, Any]]]:
     """The tracker's events, or None when Rasa cannot be reached."""
     try:
         tracker = await request.app[keys.RASA].tracker(sender_id)
     except RasaUnavailable as error:
         logger.warning("Tracker fetch failed: %s", error)
         return None
-    events = (tracker or {}).get("events") if isinstance(tracker, dict) else None
-    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+    return tracker_events(tracker or {})
 
 
 async def ticket_page(request: web.Request) -> web.Response:
     me = await auth.require(request)
     ticket = await _ticket_or_404(request)
     services = keys.services(request)
-    events = await _events(request, ticket.sender_id)
+    events = await conversation_events(request, ticket.sender_id)
     knowledge = services.knowledge()
     steps = []
     problem = await knowledge.problem(ticket.problem) if ticket.problem else None
@@ -226,7 +226,7 @@ async def ticket_messages(request: web.Request) -> web.Response:
         after = int(request.query.get("after", "-1"))
     except ValueError:
         raise ApiError(400, "invalid_after", "after 应为整数。") from None
-    events = await _events(request, ticket.sender_id)
+    events = await conversation_events(request, ticket.sender_id)
     if events is None:
         raise ApiError(502, "rasa_unavailable", "对话服务暂时无法访问，正在重试…")
     handover = await keys.services(request).handovers().active(ticket.sender_id)

@@ -8,14 +8,14 @@ Routes:
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from aiohttp import web
 
 from bot.console import auth, keys
 from bot.console.charts import date_range
+from bot.console.desk import conversation_events
 from bot.console.errors import ApiError
-from bot.console.rasa_client import RasaUnavailable
 from bot.console.transcript import transcript
 from bot.console.ui import PROBLEM_NAMES, render
 
@@ -72,13 +72,7 @@ async def conversation_page(request: web.Request) -> web.Response:
     if not SENDER_ID.match(sender_id):
         raise ApiError(404, "not_found", "找不到该对话。")
     services = keys.services(request)
-    events: Optional[List[Dict[str, Any]]]
-    try:
-        tracker = await request.app[keys.RASA].tracker(sender_id)
-        raw = (tracker or {}).get("events") if isinstance(tracker, dict) else None
-        events = [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
-    except RasaUnavailable:
-        events = None
+    events = await conversation_events(request, sender_id)
     ticket = await services.tickets().latest_for(sender_id)
     return await render(request, "conversation.html", sender_id=sender_id,
                         lines=transcript(events) if events else [], rasa_down=events is None, ticket=ticket,

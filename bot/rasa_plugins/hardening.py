@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from bot.app.jsonbody import BodyRejected, parse_json_body
-from bot.app.settings import Settings
+from bot.app.settings import Settings, generated_secret
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ def secure_arguments(argv: List[str], settings: Settings, out: Any = None) -> Li
     if not _has_option(argv, "--auth-token"):
         token = settings.rasa_auth_token
         if not token:
-            token = secrets.token_urlsafe(32)
+            token = generated_secret()
             print(f"Rasa HTTP API token (generated, shown once; set RASA_AUTH_TOKEN to choose one): "
                   f"{token}", file=out or sys.stderr, flush=True)
         argv.append(f"--auth-token={token}")  # one argument: a token may start with "-"
