@@ -256,9 +256,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if self._coef is None or self._intercept is None or not self._vectorizers:
             return np.zeros((len(messages), 0), dtype=np.float32)
         if self._weights_by_feature is None:
-            # Features × classes in C order, made once: ``self._coef.T`` is a Fortran-ordered view,
-            # and scipy's sparse @ dense copied all of it (~20 MB) on every parse (4 ms, py-spy).
-            self._weights_by_feature = np.ascontiguousarray(self._coef.T)
+            # Features × classes in C order and in the features' dtype (float64), made once:
+            # ``self._coef.T`` is a Fortran-ordered float32 view, and scipy's sparse @ dense
+            # converted all of it on every parse (4 ms; py-spy).
+            self._weights_by_feature = np.ascontiguousarray(self._coef.T, dtype=np.float64)
         features = self._features(messages)
         return softmax(np.asarray(features @ self._weights_by_feature) + self._intercept)
 
