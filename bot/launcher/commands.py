@@ -5,6 +5,7 @@ servers exactly as users do.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
@@ -60,6 +61,7 @@ def runtime_env(
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
+    use_write_ahead_log(env["TRACKER_STORE_URL"])
     # The shared secrets (HTTP API token, action-server token, widget-session key): in
     # development generated once under var/ when not configured; outside development the
     # launcher refuses to start without them (docs/privacy.md).
@@ -68,6 +70,30 @@ def runtime_env(
             if not env.get(key, "").strip():
                 env[key] = value
     return env
+
+
+def use_write_ahead_log(url: str) -> bool:
+    """Put the embedded SQLite tracker store in WAL mode before any process opens it.
+
+    The mode is stored in the file. The Rasa server then commits without an ``fsync`` per turn
+    (``synchronous=NORMAL``, bot/rasa_plugins/tracker_store.py); it never switches the mode
+    itself, because switching it while another process has the file open can stall that process.
+    Other databases are left alone; False when ``url`` is not an SQLite file or the file is busy
+    (it then keeps its journal mode and works as before).
+    """
+    prefix = "sqlite:///"
+    path = url.split("?", 1)[0][len(prefix):] if url.startswith(prefix) else ""
+    if not path or path == ":memory:":
+        return False
+    try:
+        connection = sqlite3.connect(path, timeout=1.0)
+        try:
+            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
+    return str(mode).lower() == "wal"
 
 
 def action_server_command(port: int) -> List[str]:
