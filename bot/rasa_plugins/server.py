@@ -41,6 +41,36 @@ def install_cached_action_validation() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
+def install_frozen_startup_heap() -> None:
+    """Once the server is up (model loaded), move every object alive to the permanent
+    generation of Python's garbage collector (``gc.freeze``).
+
+    The loaded model, TensorFlow's and Rasa's modules are several hundred thousand objects that
+    live as long as the process; every full collection walked all of them again (gc callbacks:
+    about 2 ms of collector time per turn under load, with nine full collections per thousand
+    turns). Frozen, a collection walks only what turns allocate.
+    """
+    import gc
+
+    import rasa.core.run
+
+    configure = rasa.core.run.configure_app
+    if getattr(configure, "fapiao_frozen", False):
+        return
+
+    async def freeze(*_: Any) -> None:
+        gc.collect()
+        gc.freeze()
+
+    def configure_app(*args: Any, **kwargs: Any) -> Any:
+        app = configure(*args, **kwargs)
+        app.register_listener(freeze, "after_server_start")
+        return app
+
+    configure_app.fapiao_frozen = True  # type: ignore[attr-defined]
+    rasa.core.run.configure_app = configure_app
+
+
 def main() -> None:
     # Secure defaults: HTTP API token, one origin allow-list, body limits, payload validation,
     # masked logs (bot/rasa_plugins/hardening.py, docs/privacy.md).
@@ -53,6 +83,17 @@ def main() -> None:
     from bot.rasa_plugins.event_types import install_event_type_cache
 
     install_event_type_cache()
+    # Each parse and each prediction runs Rasa's graph nodes in a precomputed order instead of
+    # rebuilding a dask graph per run (bot/rasa_plugins/graph_runner.py).
+    from bot.rasa_plugins.graph_runner import install_sequential_graph_runner
+
+    install_sequential_graph_runner()
+    # One kept connection to the action server instead of a new one per custom action, and a
+    # faster JSON encoder for the tracker sent with each call (bot/rasa_plugins/action_client.py).
+    from bot.rasa_plugins.action_client import install_kept_action_connections
+
+    install_kept_action_connections()
+    install_frozen_startup_heap()
     # Polite reply while the action server is away; each message processed exactly once
     # (bot/rasa_plugins/resilience.py).
     from bot.rasa_plugins.resilience import install as install_resilience
