@@ -101,3 +101,18 @@ def test_blend_and_softmax():
     assert mixed == pytest.approx({"a": 0.75, "b": 0.25})
     rows = softmax(np.array([[0.0, 0.0], [1000.0, 0.0]]))
     np.testing.assert_allclose(rows, [[0.5, 0.5], [1.0, 0.0]])
+
+
+def test_the_written_out_features_are_scikit_learns(storage):
+    component = trained(storage, char_weight=1.0, word_weight=0.5)
+    texts = ["开票 额度 不足 怎么办 开票", "系统 又 崩 了", "登录 不 上", "", "完全 陌生 的 字",
+             "开具 发票 失败 失败 失败"]
+    messages = [tokenized(t) for t in texts]
+    expected = component._features(messages).toarray()
+    written = np.zeros_like(expected, dtype=np.float64)
+    for row, (columns, values) in enumerate(component._feature_rows(messages)):
+        written[row, columns] = values
+    np.testing.assert_allclose(written, expected, rtol=1e-5, atol=1e-7)
+    features = component._features(messages)
+    sklearn_scores = softmax(np.asarray(features @ component._coef.T) + component._intercept)
+    np.testing.assert_allclose(component.predict_proba(messages), sklearn_scores, rtol=1e-4, atol=1e-6)
