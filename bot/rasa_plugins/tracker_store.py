@@ -53,7 +53,7 @@ import itertools
 import json
 import sqlite3
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 #: Attribute of a tracker read by ``retrieve``: how many of its events are stored in its session.
 STORED_IN_SESSION = "_fapiao_stored_in_session"
@@ -105,12 +105,11 @@ def recent_trackers(store: Any) -> RecentTrackers:
     return recent
 
 
-def _marker(store: Any, session: Any, sender_id: str) -> Marker:
+def _marker(store: Any, connection: Any, sender_id: str) -> Marker:
     """``max(id)`` and ``count(id)`` of the conversation's rows (one query on the sender index).
 
     The SQL is passed to the driver as is: building and compiling the same statement through
     SQLAlchemy's expression language cost more than a millisecond per call (py-spy)."""
-    connection = session.connection()
     style = connection.dialect.paramstyle
     placeholder, parameters = {
         "qmark": ("?", (sender_id,)),
@@ -133,12 +132,14 @@ def _stored_count(tracker: Any) -> Optional[int]:
     return None
 
 
-def _new_events(store: Any, session: Any, tracker: Any) -> Iterable[Any]:
+def _new_events(store: Any, session: Any, tracker: Any) -> List[Any]:
     """The tracker's events that are not stored yet."""
     stored = _stored_count(tracker)
+    if stored is None and _marker(store, session.connection(), tracker.sender_id)[1] == 0:
+        stored = 0  # the conversation has no rows at all (a new tracker): nothing to count
     if stored is not None:
-        return itertools.islice(tracker.events, stored, len(tracker.events))
-    return store._additional_events(session, tracker)  # Rasa's count of the stored rows
+        return list(itertools.islice(tracker.events, stored, len(tracker.events)))
+    return list(store._additional_events(session, tracker))  # Rasa's count of the stored rows
 
 
 def _mirrors_a_read(tracker: Any, new_events: List[Any], came_from_store: bool) -> bool:
@@ -162,7 +163,7 @@ def install_lean_sql_tracker_store() -> None:
     async def save(self: Any, tracker: Any) -> None:
         came_from_store = _stored_count(tracker) is not None
         with self.session_scope() as session:
-            new_events = list(_new_events(self, session, tracker))
+            new_events = _new_events(self, session, tracker)
             rows: List[Dict[str, Any]] = [event.as_dict() for event in new_events]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), [{
@@ -173,7 +174,7 @@ def install_lean_sql_tracker_store() -> None:
                     "action_name": data.get("name"),
                     "data": json.dumps(data),
                 } for event, data in zip(new_events, rows)])
-            marker = _marker(self, session, tracker.sender_id)
+            marker = _marker(self, session.connection(), tracker.sender_id)
             session.commit()
         setattr(tracker, STORED_IN_SESSION, len(tracker.events))
         if _mirrors_a_read(tracker, new_events, came_from_store):
@@ -188,13 +189,14 @@ def install_lean_sql_tracker_store() -> None:
 
     async def _retrieve(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[Any]:
         recent = recent_trackers(self)
+        marker = None
+        if not fetch_events_from_all_sessions:
+            with self.engine.connect() as connection:
+                marker = _marker(self, connection, sender_id)
+            kept = recent.get(sender_id, marker)
+            if kept is not None:
+                return kept
         with self.session_scope() as session:
-            marker = None
-            if not fetch_events_from_all_sessions:
-                marker = _marker(self, session, sender_id)
-                kept = recent.get(sender_id, marker)
-                if kept is not None:
-                    return kept
             query = self._event_query(session, sender_id,
                                       fetch_events_from_all_sessions=fetch_events_from_all_sessions)
             events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]

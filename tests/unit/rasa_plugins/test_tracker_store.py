@@ -250,3 +250,11 @@ def test_the_launcher_switches_only_sqlite_files():
 
     assert not use_write_ahead_log("postgresql://127.0.0.1/tracker")
     assert not use_write_ahead_log("sqlite:///:memory:")
+
+
+def test_a_new_conversation_is_saved_without_counting_its_rows(store, monkeypatch):
+    store, _ = store
+    counted = count_queries(monkeypatch)
+    asyncio.run(store.save(opening("n1")))
+    assert counted == []
+    assert len(asyncio.run(SQLTrackerStore.retrieve_full_tracker(store, "n1")).events) == 3
