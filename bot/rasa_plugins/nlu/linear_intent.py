@@ -1,5 +1,5 @@
-"""``LinearIntentClassifier``: character and word n-grams, logistic regression — alone or blended
-with DIET.
+"""``LinearIntentClassifier``: character and word n-grams, a linear SVM or logistic regression —
+alone or blended with DIET.
 
 Real users' messages share little vocabulary with the examples a team writes, but they share
 character sequences (错误码, 查无此票, 登录失效 inside longer pastes). A linear model over TF-IDF
@@ -13,7 +13,12 @@ Features (each block TF-IDF with sublinear tf, L2-normalised, then weighted and 
 * ``word``: word n-grams (``word_ngram_min``..``word_ngram_max``) of the tokens of the tokenizer
   before it in the pipeline (``JiebaTokenizer`` with the project's dictionary).
 
-Classifier: multinomial logistic regression (``C``, ``class_weight``).
+Classifier (``learner``): a linear SVM (one-vs-rest, squared hinge; ``C``, ``class_weight``) or
+multinomial logistic regression. Both score an intent as features · coef + intercept; the
+ranking's probabilities are ``softmax(score_scale * scores)``. The logistic regression's scores
+are log-odds (``score_scale`` 1); the SVM's margins are scaled so that the FallbackClassifier's
+threshold sends about as many messages to the fallback as the logistic regression did
+(docs/understanding.md, "Model choice", round 5).
 
 Placed after an intent classifier that already ranked the intents (DIET), the component blends
 the two distributions: ``p = weight * p_linear + (1 - weight) * p_previous`` (``weight`` = 1
@@ -92,7 +97,7 @@ def blend(linear: Dict[str, float], previous: Dict[str, float], weight: float) -
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
-    """TF-IDF character + word n-grams and logistic regression; optionally blended with DIET."""
+    """TF-IDF character + word n-grams and a linear model; optionally blended with DIET."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -105,8 +110,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "char_weight": 1.0,
             "word_weight": 1.0,
             "min_df": 1,
+            # "logistic_regression" (multinomial) or "linear_svc" (one-vs-rest linear SVM).
+            "learner": "logistic_regression",
             "C": 10.0,
             "class_weight": None,
+            # Probabilities are softmax(score_scale * scores): 1 for the logistic regression.
+            "score_scale": 1.0,
             "max_iter": 3000,
             # Share of this model in the blend with an earlier classifier's ranking (1 = alone).
             "weight": 1.0,
@@ -196,9 +205,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     # -- training -----------------------------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit the vectorizers and the logistic regression on the intent examples."""
-        from sklearn.linear_model import LogisticRegression
-
+        """Fit the vectorizers and the linear model (``learner``) on the intent examples."""
         examples = [e for e in training_data.intent_examples if e.get(TEXT)]
         labels = [str(e.get(INTENT)) for e in examples]
         if len(set(labels)) < 2:
@@ -206,15 +213,30 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         self._vectorizers = {name: self._vectorizer(name) for name in ("char", "word")}
         features = self._features(examples, fit=True)
-        model = LogisticRegression(C=float(self._config["C"]), max_iter=int(self._config["max_iter"]),
-                                   class_weight=self._config["class_weight"])
+        model = self._learner()
         model.fit(features, labels)
         self._classes = [str(c) for c in model.classes_]
-        self._coef = model.coef_.astype(np.float32)
+        coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
+        if coef.shape[0] == 1:  # two intents: one score s for the second one, i.e. (-s/2, s/2)
+            coef, intercept = np.vstack([-coef / 2, coef / 2]), np.hstack([-intercept / 2, intercept / 2])
+        self._coef = coef.astype(np.float32)
         self._weights_by_feature = None
-        self._intercept = model.intercept_.astype(np.float32)
+        self._intercept = intercept.astype(np.float32)
         self.persist()
         return self._resource
+
+    def _learner(self) -> Any:
+        """The untrained scikit-learn estimator ``learner`` names."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
+
+        c = self._config
+        if c["learner"] == "linear_svc":
+            return LinearSVC(C=float(c["C"]), max_iter=int(c["max_iter"]), class_weight=c["class_weight"])
+        if c["learner"] == "logistic_regression":
+            return LogisticRegression(C=float(c["C"]), max_iter=int(c["max_iter"]),
+                                      class_weight=c["class_weight"])
+        raise ValueError(f"LinearIntentClassifier: unknown learner {c['learner']!r}")
 
     def persist(self) -> None:
         """Vocabularies and IDF as JSON, coefficients as ``.npz`` (no pickles)."""
@@ -267,7 +289,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for row, (columns, values) in enumerate(self._feature_rows(messages)):
             if len(columns):
                 scores[row] = values @ weights[columns]
-        return softmax(scores + self._intercept)
+        return softmax(float(self._config["score_scale"]) * (scores + self._intercept))
 
     def _feature_rows(self, messages: Sequence[Message]) -> List[Tuple[np.ndarray, np.ndarray]]:
         """Each message's non-zero features (columns, values), as :meth:`_features` computes

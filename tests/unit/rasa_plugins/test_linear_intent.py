@@ -116,3 +116,36 @@ def test_the_written_out_features_are_scikit_learns(storage):
     features = component._features(messages)
     sklearn_scores = softmax(np.asarray(features @ component._coef.T) + component._intercept)
     np.testing.assert_allclose(component.predict_proba(messages), sklearn_scores, rtol=1e-4, atol=1e-6)
+
+
+def test_the_linear_svm_learns_persists_and_scales_its_scores(storage):
+    component = trained(storage, learner="linear_svc", C=1.0, score_scale=5.0)
+    texts = ["登录 电子 税务局 提示 密码 错误", "开票 额度 不足 怎么办", "系统 又 崩 了"]
+    messages = [tokenized(t) for t in texts]
+    probabilities = component.predict_proba(messages)
+    assert [component.classes[i] for i in probabilities.argmax(axis=1)] == [
+        "login_failure", "issuance_failure", "system_outage"]
+    features = component._features(messages)
+    margins = np.asarray(features @ component._coef.T) + component._intercept
+    np.testing.assert_allclose(probabilities, softmax(5.0 * margins), rtol=1e-4, atol=1e-6)
+    loaded = LinearIntentClassifier.load(
+        {**LinearIntentClassifier.get_default_config(), "learner": "linear_svc", "score_scale": 5.0},
+        storage, Resource("linear"), ExecutionContext(None, "test"))  # type: ignore[arg-type]
+    np.testing.assert_allclose(loaded.predict_proba(messages), probabilities, rtol=1e-5)
+
+
+def test_two_intents_give_two_columns(storage):
+    for learner in ("logistic_regression", "linear_svc"):
+        component = LinearIntentClassifier.create(
+            {**LinearIntentClassifier.get_default_config(), "learner": learner}, storage,
+            Resource(f"two-{learner}"), ExecutionContext(None, "test"))  # type: ignore[arg-type]
+        component.train(TrainingData([tokenized(t, i) for i, texts in EXAMPLES.items()
+                                      if i != "system_outage" for t in texts]))
+        probabilities = component.predict_proba([tokenized("登录 提示 密码 错误")])
+        assert probabilities.shape == (1, 2)
+        assert component.classes[int(probabilities.argmax())] == "login_failure"
+
+
+def test_an_unknown_learner_is_refused(storage):
+    with pytest.raises(ValueError, match="unknown learner"):
+        trained(storage, learner="forest")
