@@ -1,23 +1,17 @@
 """The Rasa server as this project runs it: ``python -m bot.rasa_plugins.server run ...``.
 
-Same as ``python -m rasa`` (same arguments), with changes that keep Rasa 3.6's behaviour and
-remove most of a turn's avoidable CPU time (measured with py-spy, see docs/benchmarks.md). The
-first and largest:
+Same as ``python -m rasa`` (same arguments), with one change that keeps Rasa 3.6's behaviour
+and removes most of a turn's avoidable CPU time (measured with py-spy, see docs/benchmarks.md):
 
 ``RemoteAction._validate_action_result`` calls ``jsonschema.validate(result, schema)`` for
 every custom action it runs, and ``jsonschema.validate`` first checks the *schema* against
 its metaschema, every time: 40–60 ms of CPU per action on two cores, 60 % of the Rasa
-server's CPU under load (py-spy, docs/benchmarks.md). Here the validator is compiled once with
-``fastjsonschema`` (Python code generated from the schema; a validator of ``jsonschema`` built
-once still took 9 % of a turn). A response it refuses goes through Rasa's own method, so the
-error and its message are exactly Rasa's.
+server's CPU under load (py-spy, docs/benchmarks.md). Here the validator is built once and
+reused. A response that fails validation still goes through Rasa's own method, so the error
+and its message are exactly Rasa's.
 
-The other changes, each in its own module and named in ``main`` below, keep Rasa's behaviour and
-remove more of a turn's avoidable work (docs/benchmarks.md has the measurements).
-
-SQLite's WAL mode for the tracker store is set by the launcher before any process opens the
-file, never here: switching the journal mode of a database another process has open can block
-the event loop for SQLite's busy timeout (bot/rasa_plugins/tracker_store.py).
+SQLite's WAL mode for the tracker store was tried too and dropped: switching the journal mode
+of a database another process has open can block the event loop for SQLite's busy timeout.
 """
 from __future__ import annotations
 
@@ -25,8 +19,8 @@ from typing import Any, Dict
 
 
 def install_cached_action_validation() -> None:
-    """Replace ``RemoteAction._validate_action_result`` by the compiled-validator version."""
-    import fastjsonschema
+    """Replace ``RemoteAction._validate_action_result`` by the cached-validator version."""
+    import jsonschema
     from rasa.core.actions.action import RemoteAction
 
     rasa_validate = RemoteAction._validate_action_result
@@ -37,13 +31,11 @@ def install_cached_action_validation() -> None:
     def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         validator = validators.get("response")
         if validator is None:
-            # The schema is a constant in Rasa 3.6; it uses no "format" and no "$schema".
-            validator = validators["response"] = fastjsonschema.compile(self.action_response_format_spec())
-        try:
-            validator(result)
+            schema = self.action_response_format_spec()  # a constant in Rasa 3.6
+            validator = validators["response"] = jsonschema.validators.validator_for(schema)(schema)
+        if validator.is_valid(result):
             return True
-        except fastjsonschema.JsonSchemaException:
-            return rasa_validate(self, result)  # Rasa's own check: its ValidationError and message
+        return rasa_validate(self, result)  # raises Rasa's own ValidationError
 
     validate_action_result.cached_validator = True  # type: ignore[attr-defined]
     RemoteAction._validate_action_result = validate_action_result
