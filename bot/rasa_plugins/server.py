@@ -1,17 +1,23 @@
 """The Rasa server as this project runs it: ``python -m bot.rasa_plugins.server run ...``.
 
-Same as ``python -m rasa`` (same arguments), with one change that keeps Rasa 3.6's behaviour
-and removes most of a turn's avoidable CPU time (measured with py-spy, see docs/benchmarks.md):
+Same as ``python -m rasa`` (same arguments), with changes that keep Rasa 3.6's behaviour and
+remove most of a turn's avoidable CPU time (measured with py-spy, see docs/benchmarks.md). The
+first and largest:
 
 ``RemoteAction._validate_action_result`` calls ``jsonschema.validate(result, schema)`` for
 every custom action it runs, and ``jsonschema.validate`` first checks the *schema* against
 its metaschema, every time: 40–60 ms of CPU per action on two cores, 60 % of the Rasa
 server's CPU under load (py-spy, docs/benchmarks.md). Here the validator is built once and
-reused. A response that fails validation still goes through Rasa's own method, so the error
-and its message are exactly Rasa's.
+reused, and checks each event against its own event type only (bot/rasa_plugins/response_schema.py).
+A response that fails validation still goes through Rasa's own method, so the error and its
+message are exactly Rasa's.
 
-SQLite's WAL mode for the tracker store was tried too and dropped: switching the journal mode
-of a database another process has open can block the event loop for SQLite's busy timeout.
+The other changes, each in its own module and named in ``main`` below, keep Rasa's behaviour and
+remove more of a turn's avoidable work (docs/benchmarks.md has the measurements).
+
+SQLite's WAL mode for the tracker store is set by the launcher before any process opens the
+file, never here: switching the journal mode of a database another process has open can block
+the event loop for SQLite's busy timeout (bot/rasa_plugins/tracker_store.py).
 """
 from __future__ import annotations
 
@@ -20,8 +26,9 @@ from typing import Any, Dict
 
 def install_cached_action_validation() -> None:
     """Replace ``RemoteAction._validate_action_result`` by the cached-validator version."""
-    import jsonschema
     from rasa.core.actions.action import RemoteAction
+
+    from bot.rasa_plugins.response_schema import ActionResponseValidator
 
     rasa_validate = RemoteAction._validate_action_result
     if getattr(rasa_validate, "cached_validator", False):
@@ -31,8 +38,8 @@ def install_cached_action_validation() -> None:
     def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         validator = validators.get("response")
         if validator is None:
-            schema = self.action_response_format_spec()  # a constant in Rasa 3.6
-            validator = validators["response"] = jsonschema.validators.validator_for(schema)(schema)
+            # The schema is a constant in Rasa 3.6; each event is checked against its own type.
+            validator = validators["response"] = ActionResponseValidator(self.action_response_format_spec())
         if validator.is_valid(result):
             return True
         return rasa_validate(self, result)  # raises Rasa's own ValidationError
