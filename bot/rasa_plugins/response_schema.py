@@ -32,7 +32,7 @@ class ActionResponseValidator:
         self._whole = build(schema)
         self._outer: Optional[Any] = None
         self._common: Optional[Any] = None
-        self._by_type: Dict[str, Any] = {}
+        self._by_type: Dict[Any, Any] = {}
         event_schema = schema.get("properties", {}).get("events", {}).get("items")
         alternatives = (event_schema or {}).get("oneOf")
         types = [(alternative.get("properties") or {}).get("event", {}).get("const")
