@@ -35,8 +35,9 @@ Three changes, each keeping the rows Rasa writes and the trackers Rasa builds:
   those it was built from and the tracker has exactly the events that were stored — so a write by
   another replica, a deleted conversation (unsubscribe, ``privacy forget``), or a turn that
   failed after changing the tracker and before saving it all fall back to reading the rows. A
-  tracker is kept only when it mirrors what a read would build: one read or saved by this store,
-  with no new session started since (a read returns the latest session only).
+  tracker is kept only when it mirrors what a read would build: one read or saved by this store;
+  when a save started a new session, the tracker of that session's events (a read returns the
+  latest session only). A conversation without rows is answered without reading any.
 * **Inserts without the ORM's unit of work.** The new events are inserted with one
   ``executemany`` instead of an ORM object and an ``INSERT`` each.
 
@@ -142,12 +143,27 @@ def _new_events(store: Any, session: Any, tracker: Any) -> List[Any]:
     return list(store._additional_events(session, tracker))  # Rasa's count of the stored rows
 
 
-def _mirrors_a_read(tracker: Any, new_events: List[Any], came_from_store: bool) -> bool:
-    """Whether ``retrieve`` would build this tracker from the rows just saved."""
+def tracker_a_read_would_build(store: Any, tracker: Any, new_events: List[Any],
+                               came_from_store: bool) -> Optional[Any]:
+    """The tracker ``retrieve`` would build from the rows just saved, without reading them:
+    ``tracker`` itself, or — when the saved events started a new session — a tracker of the
+    events from the latest session start on (Rasa's read keeps the events whose timestamp is at
+    least the latest ``session_started``'s); None when it cannot be known (a tracker built
+    elsewhere, a capped event history, no domain)."""
     from rasa.shared.core.events import SessionStarted
+    from rasa.shared.core.trackers import DialogueStateTracker
 
-    return (came_from_store and tracker._max_event_history is None
-            and not any(isinstance(event, SessionStarted) for event in new_events))
+    if not came_from_store or tracker._max_event_history is not None:
+        return None
+    if not any(isinstance(event, SessionStarted) for event in new_events):
+        return tracker
+    if store.domain is None:
+        return None
+    start = max(event.timestamp for event in tracker.events if isinstance(event, SessionStarted))
+    session = [event for event in tracker.events if event.timestamp >= start]
+    rebuilt = DialogueStateTracker.from_events(tracker.sender_id, session, store.domain.slots)
+    setattr(rebuilt, STORED_IN_SESSION, len(session))
+    return rebuilt
 
 
 def install_lean_sql_tracker_store() -> None:
@@ -177,8 +193,9 @@ def install_lean_sql_tracker_store() -> None:
             marker = _marker(self, session.connection(), tracker.sender_id)
             session.commit()
         setattr(tracker, STORED_IN_SESSION, len(tracker.events))
-        if _mirrors_a_read(tracker, new_events, came_from_store):
-            recent_trackers(self).put(tracker.sender_id, tracker, marker)
+        mirrored = tracker_a_read_would_build(self, tracker, new_events, came_from_store)
+        if mirrored is not None:
+            recent_trackers(self).put(tracker.sender_id, mirrored, marker)
         else:
             recent_trackers(self).drop(tracker.sender_id)
         if self.event_broker is not None:
@@ -193,6 +210,9 @@ def install_lean_sql_tracker_store() -> None:
         if not fetch_events_from_all_sessions:
             with self.engine.connect() as connection:
                 marker = _marker(self, connection, sender_id)
+            if marker[1] == 0:  # no rows at all: nothing to read
+                recent.drop(sender_id)
+                return None
             kept = recent.get(sender_id, marker)
             if kept is not None:
                 return kept

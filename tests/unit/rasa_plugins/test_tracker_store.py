@@ -194,17 +194,41 @@ def test_a_turn_that_failed_before_saving_leaves_no_trace(store):
     assert [e.text for e in again.events if e.type_name == "user"] == ["登录不上"]
 
 
-def test_after_a_new_session_the_tracker_is_read_from_the_rows(store, monkeypatch):
+def test_after_a_new_session_the_kept_tracker_is_the_one_a_read_builds(store, monkeypatch):
     store, _ = store
     tracker = saved_turns(store, "r5", ["登录不上"])
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())
+    tracker.update(SlotSet("problem", "login_failure"))  # carried over into the new session
     tracker.update(ActionExecuted("action_listen"))
     asyncio.run(store.save(tracker))
     reads = rows_reads(monkeypatch)
     again = asyncio.run(SQLTrackerStore.retrieve(store, "r5"))
-    assert reads == [1] and again is not tracker
+    assert reads == [] and again is not tracker
     rasas = asyncio.run(RASA_RETRIEVE(store, "r5", False))
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in rasas.events]
+    assert again.current_state() == rasas.current_state()
+    a_turn(again, "新会话里还是登录不上")  # and the next save writes only the new turn
+    asyncio.run(store.save(again))
+    stored = asyncio.run(SQLTrackerStore.retrieve_full_tracker(store, "r5")).events
+    assert [e.text for e in stored if e.type_name == "user"] == ["登录不上", "新会话里还是登录不上"]
+
+
+def test_a_first_turn_is_kept_as_a_read_builds_it(store, monkeypatch):
+    store, _ = store
+    asyncio.run(store.save(DialogueStateTracker("n2", DOMAIN.slots)))  # as create_tracker does
+    first = asyncio.run(SQLTrackerStore.retrieve(store, "n2"))
+    assert first is None, "no rows: nothing to read"
+    tracker = DialogueStateTracker("n2", DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    for event in opening("n2").events:
+        tracker.update(event)
+    a_turn(tracker, "登录不上")
+    asyncio.run(store.save(tracker))
+    reads = rows_reads(monkeypatch)
+    again = asyncio.run(SQLTrackerStore.retrieve(store, "n2"))
+    assert reads == []
+    rasas = asyncio.run(RASA_RETRIEVE(store, "n2", False))
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in rasas.events]
 
 
