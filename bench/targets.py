@@ -11,6 +11,10 @@ HARD_MARGIN = 0.10
 P99_TURN_MS_AT_8 = 150.0
 RASA_RSS_BYTES = 1.5 * GB
 BENCH_MINUTES = 20.0
+# Issue 11 ("faster turns"), for make run's stack at 8 concurrent conversations.
+TURNS_PER_S_AT_8 = 70.0
+P99_TURN_MS_AT_8_ISSUE_11 = 200.0
+TIMES_PLAIN_RASA_AT_8 = 4.0
 
 PROJECT = "project"
 
@@ -118,7 +122,29 @@ def check(results: Dict[str, Any]) -> List[TargetRow]:
         None if wall is None else wall / 60 < BENCH_MINUTES,
         "" if wall is None else f"{wall / 60 - BENCH_MINUTES:+.1f} min",
     ))
+    rows.extend(turn_rate_targets(results))
     return rows
+
+
+def turn_rate_targets(results: Dict[str, Any]) -> List[TargetRow]:
+    """Issue 11's three targets for full turns at 8 concurrent conversations."""
+    rate = _get(results, "latency", "turns", "8", "per_second")
+    p99 = _get(results, "latency", "turns", "8", "p99_ms")
+    ratio = _get(results, "latency", "vs_plain", "8", "throughput_ratio")
+    return [
+        TargetRow("full REST turns per second at 8 concurrent conversations (issue 11)",
+                  "not measured" if rate is None else f"{rate:.1f}/s", f"≥ {TURNS_PER_S_AT_8:.0f}/s",
+                  None if rate is None else rate >= TURNS_PER_S_AT_8,
+                  "" if rate is None else f"{rate - TURNS_PER_S_AT_8:+.1f}/s"),
+        TargetRow("p99 of those turns (issue 11)",
+                  "not measured" if p99 is None else f"{p99:.0f} ms", f"≤ {P99_TURN_MS_AT_8_ISSUE_11:.0f} ms",
+                  None if p99 is None else p99 <= P99_TURN_MS_AT_8_ISSUE_11,
+                  "" if p99 is None else f"{p99 - P99_TURN_MS_AT_8_ISSUE_11:+.0f} ms"),
+        TargetRow("turns/s ours ÷ plain `rasa run`, same model, same run, 8 conversations (issue 11)",
+                  "not measured" if ratio is None else f"{ratio:.2f}×", f"≥ {TIMES_PLAIN_RASA_AT_8:.0f}×",
+                  None if ratio is None else ratio >= TIMES_PLAIN_RASA_AT_8,
+                  "" if ratio is None else f"{ratio - TIMES_PLAIN_RASA_AT_8:+.2f}×"),
+    ]
 
 
 def verdict(met: Optional[bool]) -> str:
