@@ -305,6 +305,7 @@ class Run:
         from contextlib import ExitStack
 
         from bench import latency, memory, profiling
+        from bench.procs import cpu_seconds
         from bench.stats import side_by_side
 
         heldout, _, _ = self.data()
@@ -334,15 +335,24 @@ class Run:
             servers = {"ours": stack, "plain": plain}
             for concurrency in (1, 8, 32):
                 halves: Dict[str, list] = {"ours": [], "plain": []}
+                # The Rasa server's CPU seconds during its halves: CPU per turn does not depend on
+                # what else runs on the machine, as turns/s does.
+                rasa_cpu = {"ours": 0.0, "plain": 0.0}
                 for who in latency.ABBA:  # ours, plain, plain, ours: the same loop in halves
                     if servers[who] is not None:
+                        rasa_pid = servers[who].pids()["rasa"]
+                        before = cpu_seconds(rasa_pid)
                         halves[who].append(latency.run(latency.conversation_load(
                             servers[who].rasa_url, concurrency, max(1, o.turn_count // 2), o.turn_seconds / 2)))
+                        rasa_cpu[who] += cpu_seconds(rasa_pid) - before
                 for who, turns, samples in (("ours", results["turns"], errors),
                                             ("plain", plain_results.get("turns"), plain_errors)):
                     if halves[who]:
                         load = latency.LoadResult.combined(halves[who])
-                        turns[str(concurrency)] = _summary(load)
+                        summary = _summary(load)
+                        if summary is not None and load.latencies:
+                            summary["rasa_cpu_ms_per_turn"] = 1000 * rasa_cpu[who] / len(load.latencies)
+                        turns[str(concurrency)] = summary
                         samples += load.error_samples
             # People read a reply and then click or type: the same 8 conversations with a pause.
             load = latency.run(latency.conversation_load(stack.rasa_url, 8, o.turn_count, o.paused_seconds,

@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from bench import PROJECT_ROOT
 from bench.latency import conversation_load, run, warm_up
-from bench.procs import child_env
+from bench.procs import child_env, cpu_seconds
 from bot.launcher.stack import Stack, free_port
 
 LEVELS = (8, 32, 128)
@@ -40,17 +40,7 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 DATABASES = ("fapiao_bench_tracker", "fapiao_bench_app")
 QUEUE = "fapiao_bench_events"
 SERVICES = {"postgresql": "postgres", "redis": "redis-server", "rabbitmq": "beam.smp"}
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PARSE_TEXTS = ("电子税务局登录不上", "发票查不到", "开票失败了")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its waited-for children (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
 
 
 def pids_named(name: str) -> List[int]:

@@ -120,3 +120,12 @@ def log_tail(path: str, lines: int = 5) -> str:
         return ""
     kept = [line for line in text.splitlines() if line.strip() and "Warning" not in line]
     return "\n".join(kept[-lines:])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its waited-for children (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")

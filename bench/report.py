@@ -474,10 +474,15 @@ def plain_section(results: Dict[str, Any], images: Dict[str, str]) -> List[str]:
         rows.append((f"{level} conversation(s)", ms(v["p50_ms"]), ms(v["p50_ms_plain"]), ms(v["p99_ms"]),
                      ms(v["p99_ms_plain"]), times(v["p99_ratio"]), fmt(v["per_second"], 1),
                      fmt(v["per_second_plain"], 1), times(v["throughput_ratio"]),
-                     (plain_turns.get(level) or {}).get("errors", "–")))
+                     (plain_turns.get(level) or {}).get("errors", "–"),
+                     fmt(v.get("rasa_cpu_ms_per_turn"), 1), fmt(v.get("rasa_cpu_ms_per_turn_plain"), 1),
+                     times(v.get("cpu_ratio"))))
     lines += table(["full turn", "p50 ms ours", "p50 ms plain", "p99 ms ours", "p99 ms plain",
                     "p99 ours ÷ plain", "turns/s ours", "turns/s plain", "turns/s ours ÷ plain",
-                    "errors plain"], rows)
+                    "errors plain", "Rasa CPU ms/turn ours", "plain", "plain ÷ ours"], rows)
+    lines.append("")
+    lines.append("CPU per turn is the Rasa server's own CPU time during its halves divided by the turns "
+                 "it completed: unlike turns/s, it does not change with what else runs on the machine.")
     lines.append("")
     if plain.get("error_samples"):
         lines += ["Error samples (plain): " + "; ".join(plain["error_samples"]), ""]

@@ -103,4 +103,8 @@ def side_by_side(ours: Mapping[str, Optional[Mapping[str, float]]],
             "p99_ms": mine["p99_ms"], "p99_ms_plain": theirs["p99_ms"],
             "p99_ratio": _ratio(mine["p99_ms"], theirs["p99_ms"]),
         }
+        cpu, cpu_plain = mine.get("rasa_cpu_ms_per_turn"), theirs.get("rasa_cpu_ms_per_turn")
+        if cpu and cpu_plain:  # plain's CPU per turn ÷ ours: above 1, ours does less work per turn
+            result[level].update({"rasa_cpu_ms_per_turn": cpu, "rasa_cpu_ms_per_turn_plain": cpu_plain,
+                                  "cpu_ratio": _ratio(cpu_plain, cpu)})
     return result

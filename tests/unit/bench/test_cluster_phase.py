@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 
-from bench.cluster import cpu_seconds, kind_of, pids_named, table
+from bench.cluster import kind_of, pids_named, table
+from bench.procs import cpu_seconds
 
 
 def test_process_kinds_group_replicas():

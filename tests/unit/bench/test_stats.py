@@ -67,6 +67,16 @@ def test_side_by_side_gives_both_servers_and_the_ratios():
     assert compared["1"]["p50_ms"] == pytest.approx(30.0) and compared["1"]["p50_ms_plain"] == pytest.approx(80.0)
 
 
+def test_side_by_side_compares_the_rasa_servers_cpu_per_turn_when_both_have_it():
+    ours = turns(("8", 0.250, 32.0))
+    plain = turns(("8", 0.500, 16.0))
+    assert "cpu_ratio" not in side_by_side(ours, plain)["8"]
+    ours["8"]["rasa_cpu_ms_per_turn"], plain["8"]["rasa_cpu_ms_per_turn"] = 8.0, 40.0
+    eight = side_by_side(ours, plain)["8"]
+    assert eight["rasa_cpu_ms_per_turn"] == 8.0 and eight["rasa_cpu_ms_per_turn_plain"] == 40.0
+    assert eight["cpu_ratio"] == pytest.approx(5.0)  # plain does five times the work per turn
+
+
 def test_side_by_side_leaves_out_levels_not_measured_on_both():
     ours = {**turns(("1", 0.03, 30.0), ("8", 0.25, 32.0)), "32": None}
     plain = {**turns(("1", 0.08, 12.0)), "32": turns(("32", 1.0, 10.0))["32"]}
