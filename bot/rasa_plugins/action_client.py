@@ -68,9 +68,12 @@ async def close_kept_sessions(*_: Any) -> None:
 
 def install_kept_action_connections() -> None:
     """Patch ``EndpointConfig.session`` and close the sessions when the server stops (idempotent)."""
-    import rasa.core.run
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot.rasa_plugins.app_hooks import on_every_app
+
+    on_every_app("kept action connections",
+                 lambda app: app.register_listener(close_kept_sessions, "after_server_stop"))
     if getattr(EndpointConfig.session, "fapiao_kept", False):
         return
     rasa_session = EndpointConfig.session
@@ -78,13 +81,5 @@ def install_kept_action_connections() -> None:
     def session(self: Any) -> Any:
         return kept_session(self, rasa_session)
 
-    configure = rasa.core.run.configure_app
-
-    def configure_app(*args: Any, **kwargs: Any) -> Any:
-        app = configure(*args, **kwargs)
-        app.register_listener(close_kept_sessions, "after_server_stop")
-        return app
-
     session.fapiao_kept = True  # type: ignore[attr-defined]
     EndpointConfig.session = session
-    rasa.core.run.configure_app = configure_app

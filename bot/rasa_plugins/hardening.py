@@ -146,18 +146,10 @@ def harden_app(app: Any, settings: Settings) -> Any:
 
 
 def install_app_hardening(settings: Settings) -> None:
-    """Wrap ``rasa.core.run.configure_app`` so every app it builds is hardened."""
-    import rasa.core.run
+    """Every app ``rasa.core.run.configure_app`` builds is hardened."""
+    from bot.rasa_plugins.app_hooks import on_every_app
 
-    configure = rasa.core.run.configure_app
-    if getattr(configure, "fapiao_hardened", False):
-        return
-
-    def configure_app(*args: Any, **kwargs: Any) -> Any:
-        return harden_app(configure(*args, **kwargs), settings)
-
-    configure_app.fapiao_hardened = True  # type: ignore[attr-defined]
-    rasa.core.run.configure_app = configure_app
+    on_every_app("hardening", lambda app: harden_app(app, settings))
 
 
 # --- payload entities -----------------------------------------------------------------------

@@ -59,23 +59,13 @@ def install_frozen_startup_heap() -> None:
     """
     import gc
 
-    import rasa.core.run
-
-    configure = rasa.core.run.configure_app
-    if getattr(configure, "fapiao_frozen", False):
-        return
+    from bot.rasa_plugins.app_hooks import on_every_app
 
     async def freeze(*_: Any) -> None:
         gc.collect()
         gc.freeze()
 
-    def configure_app(*args: Any, **kwargs: Any) -> Any:
-        app = configure(*args, **kwargs)
-        app.register_listener(freeze, "after_server_start")
-        return app
-
-    configure_app.fapiao_frozen = True  # type: ignore[attr-defined]
-    rasa.core.run.configure_app = configure_app
+    on_every_app("frozen start-up heap", lambda app: app.register_listener(freeze, "after_server_start"))
 
 
 def main() -> None:

@@ -220,8 +220,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if coef.shape[0] == 1:  # two intents: one score s for the second one, i.e. (-s/2, s/2)
             coef, intercept = np.vstack([-coef / 2, coef / 2]), np.hstack([-intercept / 2, intercept / 2])
         self._coef = coef.astype(np.float32)
-        self._weights_by_feature = None
         self._intercept = intercept.astype(np.float32)
+        self._weights_by_feature = None  # the prediction tables are made again from the new model
+        self._blocks = None
         self.persist()
         return self._resource
 
