@@ -11,7 +11,10 @@ Features (each block TF-IDF with sublinear tf, L2-normalised, then weighted and 
 * ``char``: character n-grams (``char_ngram_min``..``char_ngram_max``) of the lower-cased text the
   earlier components produced (``ChineseTextNormaliser``, ``ProblemClauseFocus``);
 * ``word``: word n-grams (``word_ngram_min``..``word_ngram_max``) of the tokens of the tokenizer
-  before it in the pipeline (``JiebaTokenizer`` with the project's dictionary).
+  before it in the pipeline (``JiebaTokenizer`` with the project's dictionary);
+* ``dense`` (when ``dense_weight`` > 0): the dense sentence features an earlier featurizer put on
+  the message (``WordVectorFeaturizer``: pretrained word vectors), times ``dense_weight``; a
+  message without them gets zeros.
 
 Classifier (``learner``): a linear SVM (one-vs-rest, squared hinge; ``C``, ``class_weight``) or
 multinomial logistic regression. Both score an intent as features · coef + intercept; the
@@ -109,6 +112,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "word_ngram_max": 2,
             "char_weight": 1.0,
             "word_weight": 1.0,
+            # Weight of the earlier featurizers' dense sentence features (0 = not used).
+            "dense_weight": 0.0,
             "min_df": 1,
             # "logistic_regression" (multinomial) or "linear_svc" (one-vs-rest linear SVM).
             "learner": "logistic_regression",
@@ -143,6 +148,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._weights_by_feature: Optional[np.ndarray] = None
         self._blocks: Optional[List[Tuple[Any, Dict[str, int], np.ndarray, float, int]]] = None
         self._classes: List[str] = list(classes or [])
+        self._dense_dims = 0
+        if coef is not None and vocabularies is not None:
+            self._dense_dims = int(coef.shape[1]) - sum(len(v) for v in vocabularies.values())
         if vocabularies is not None and idf is not None:
             for name in ("char", "word"):
                 self._vectorizers[name] = self._vectorizer(name, vocabularies[name], idf[name])
@@ -192,7 +200,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         }
 
     def _features(self, messages: Sequence[Message], fit: bool = False) -> Any:
-        from scipy.sparse import hstack
+        from scipy.sparse import csr_matrix, hstack
 
         inputs = self._inputs(messages)
         blocks = []
@@ -200,7 +208,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             vectorizer = self._vectorizers[name]
             matrix = vectorizer.fit_transform(inputs[name]) if fit else vectorizer.transform(inputs[name])
             blocks.append(matrix * float(self._config[f"{name}_weight"]))
+        if self._dense_dims:
+            blocks.append(csr_matrix(self._dense(messages)))
         return hstack(blocks).tocsr()
+
+    def _dense(self, messages: Sequence[Message]) -> np.ndarray:
+        """The weighted dense sentence features (rows; zeros for a message without them)."""
+        rows = np.zeros((len(messages), self._dense_dims), dtype=np.float32)
+        for row, message in enumerate(messages):
+            vector = dense_sentence_features(message)
+            if vector is not None and vector.shape[0] == self._dense_dims:
+                rows[row] = vector
+        return rows * float(self._config["dense_weight"])
 
     # -- training -----------------------------------------------------------------------------
 
@@ -212,6 +231,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier: fewer than two intents, not trained")
             return self._resource
         self._vectorizers = {name: self._vectorizer(name) for name in ("char", "word")}
+        self._dense_dims = self._dense_dims_of(examples)
         features = self._features(examples, fit=True)
         model = self._learner()
         model.fit(features, labels)
@@ -225,6 +245,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._blocks = None
         self.persist()
         return self._resource
+
+    def _dense_dims_of(self, examples: Sequence[Message]) -> int:
+        if float(self._config["dense_weight"]) <= 0:
+            return 0
+        sizes = {v.shape[0] for v in map(dense_sentence_features, examples) if v is not None}
+        if len(sizes) != 1:
+            raise ValueError("LinearIntentClassifier: dense_weight is set, but the training messages "
+                             f"have dense sentence features of sizes {sorted(sizes)} (a featurizer such "
+                             "as WordVectorFeaturizer must run before it)")
+        return sizes.pop()
 
     def _learner(self) -> Any:
         """The untrained scikit-learn estimator ``learner`` names."""
@@ -327,6 +357,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 values.append(tfidf * (weight / norm))
             rows.append((np.concatenate(columns), np.concatenate(values)) if columns
                         else (np.zeros(0, dtype=np.int64), np.zeros(0)))
+        if self._dense_dims:
+            offset = sum(len(block[2]) for block in self._blocks)
+            dense_columns = np.arange(offset, offset + self._dense_dims)
+            for index, vector in enumerate(self._dense(messages)):
+                columns_, values_ = rows[index]
+                rows[index] = (np.concatenate([columns_, dense_columns]),
+                               np.concatenate([values_, vector.astype(np.float64)]))
         return rows
 
     @property
@@ -353,6 +390,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+
+def dense_sentence_features(message: Message) -> Optional[np.ndarray]:
+    """The message text's dense sentence features (all dense featurizers', concatenated)."""
+    _, sentence = message.get_dense_features(TEXT)
+    return None if sentence is None else np.asarray(sentence.features, dtype=np.float32).reshape(-1)
 
 
 def _ranking(scores: Dict[str, float], length: int) -> List[Dict[str, Any]]:
