@@ -68,6 +68,31 @@ def install_frozen_startup_heap() -> None:
     on_every_app("frozen start-up heap", lambda app: app.register_listener(freeze, "after_server_start"))
 
 
+def limit_blas_to_one_thread() -> None:
+    """Every BLAS library loaded so far (numpy's and scipy's OpenBLAS) uses one thread."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def install_single_threaded_blas() -> None:
+    """Once the server is up (model loaded, so every BLAS library is loaded), one BLAS thread.
+
+    The Rasa server's numeric work is a few small products per message (the intent classifier's
+    scores: ~500 features × 22 intents with the word vectors). OpenBLAS runs such a product on
+    both cores, and its second thread then busy-waits after every call, taking the core the action
+    server and the database need: with the word vectors' dense block, the Rasa server's CPU per
+    turn went from 11 to 21 ms at 8 conversations, and back to 11 ms with one BLAS thread
+    (``make bench``, docs/benchmarks.md). Concurrency comes from the event loop, not from BLAS.
+    """
+    from bot.rasa_plugins.app_hooks import on_every_app
+
+    async def limit(*_: Any) -> None:
+        limit_blas_to_one_thread()
+
+    on_every_app("single-threaded BLAS", lambda app: app.register_listener(limit, "after_server_start"))
+
+
 def main() -> None:
     # Secure defaults: HTTP API token, one origin allow-list, body limits, payload validation,
     # masked logs (bot/rasa_plugins/hardening.py, docs/privacy.md).
@@ -91,6 +116,7 @@ def main() -> None:
 
     install_kept_action_connections()
     install_frozen_startup_heap()
+    install_single_threaded_blas()
     # Polite reply while the action server is away; each message processed exactly once
     # (bot/rasa_plugins/resilience.py).
     from bot.rasa_plugins.resilience import install as install_resilience

@@ -35,3 +35,23 @@ def test_installing_twice_keeps_one_layer(action):
     patched = RemoteAction._validate_action_result
     install_cached_action_validation()
     assert RemoteAction._validate_action_result is patched
+
+
+def test_blas_is_limited_to_one_thread_in_the_server_process():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, numpy, scipy.linalg\n"
+              "from threadpoolctl import threadpool_info\n"
+              "from bot.rasa_plugins.server import limit_blas_to_one_thread\n"
+              "before = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+              "limit_blas_to_one_thread()\n"
+              "after = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+              "print(json.dumps([before, after]))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_NUM", "OMP_NUM"))}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    before, after = json.loads(out.stdout.strip().splitlines()[-1])
+    assert after and all(n == 1 for n in after)
+    assert len(after) == len(before)  # every BLAS library loaded (numpy's, scipy's) is limited
