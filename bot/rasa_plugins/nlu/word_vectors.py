@@ -75,7 +75,7 @@ class WordVectorFeaturizer(DenseFeaturizer, GraphComponent):
         return {
             **DenseFeaturizer.get_default_config(),
             # "words": mean of word vectors (cheap); "sentence": the encoder run on the whole
-            # text (about 23 ms of CPU per message; a candidate measured in docs/understanding.md).
+            # text (25–45 ms of CPU per message; a candidate measured in docs/understanding.md).
             "mode": "words",
             "cache_size": 50_000,
             "max_new_words_per_message": 16,
@@ -118,7 +118,8 @@ class WordVectorFeaturizer(DenseFeaturizer, GraphComponent):
                 with np.load(directory / _VECTORS_FILE, allow_pickle=False) as archive:
                     vectors = archive["vectors"].astype(np.float32)
         except (ValueError, FileNotFoundError):
-            logger.warning("WordVectorFeaturizer: no stored vectors in the archive")
+            if config.get("mode", "words") == "words":
+                logger.warning("WordVectorFeaturizer: no stored vectors in the archive")
             return cls(config, execution_context.node_name, model_storage, resource)
         if saved.get("encoder") != e5_encoder.identity():
             logger.warning("WordVectorFeaturizer: the vectors were made by %s, the installed encoder "
