@@ -145,6 +145,7 @@ class Chat:
     sent: List[str] = field(default_factory=list)
     resends: int = 0
     served_by: List[str] = field(default_factory=list)
+    answered_at: List[float] = field(default_factory=list)  # time.monotonic() of each reply
 
     def say(self, text: str, base_url: Optional[str] = None, timeout: float = 120) -> List[Dict[str, Any]]:
         message_id = f"{self.sender}-{len(self.sent) + 1}"
@@ -157,6 +158,7 @@ class Chat:
                 if response.status_code < 500:
                     response.raise_for_status()
                     self.served_by.append(response.headers.get("X-Served-By", ""))
+                    self.answered_at.append(time.monotonic())
                     return response.json()
                 failure: Exception = RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
             except requests.RequestException as error:

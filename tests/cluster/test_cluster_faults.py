@@ -135,16 +135,47 @@ def kill_while_busy(cluster, backend: str, name: str, killed: Dict[str, object])
     killed["in_flight"] = busy
 
 
+def watch_for_new_process(cluster, name: str, old_pid: int, seen: Dict[str, float], stop: threading.Event) -> None:
+    """Record in ``seen[name]`` when the launcher's table first shows ``name`` under a pid other
+    than ``old_pid`` (the restarted process needs many seconds to load its model before it can
+    answer, so a reply from ``name`` after that moment comes from the new process)."""
+    while not stop.is_set():
+        try:
+            if cluster.pid(name) not in (old_pid, 0):
+                seen[name] = time.monotonic()
+                return
+        except (KeyError, OSError, TypeError, ValueError):
+            pass
+        stop.wait(0.1)
+
+
 def test_a_replica_killed_mid_conversation(cluster):
     killed: Dict[str, object] = {}
+    restarted: Dict[str, float] = {}
+    stop = threading.Event()
+
+    def kill_and_watch() -> None:
+        kill_while_busy(cluster, "rasa_rest", "rasa-1", killed)
+        threading.Thread(target=watch_for_new_process, daemon=True,
+                         args=(cluster, "rasa-1", int(killed["rasa-1"]), restarted, stop)).start()
+
     started = time.monotonic()
-    chats = run_conversations(cluster, 6, lambda: kill_while_busy(cluster, "rasa_rest", "rasa-1", killed))
+    try:
+        chats = run_conversations(cluster, 6, kill_and_watch)
+    finally:
+        stop.set()
     stats = proxy_stats(cluster.var_dir)[("rasa_rest", "BACKEND")]
     print(f"6 conversations × {len(SCRIPT)} turns, rasa-1 killed (a request in flight on it: "
           f"{killed['in_flight']}): {time.monotonic() - started:.1f} s; proxy retries {stats['wretr']}, "
           f"redispatches {stats['wredis']}; client resends {sum(c.resends for c in chats)}")
     assert_each_message_once(chats)
-    assert all(set(c.served_by[3:]) <= {"rasa-2"} for c in chats), "a dead replica answered"
+    # After the kill only rasa-2 answers, until the launcher has restarted rasa-1 (a conversation
+    # slowed by a resend can outlast the restart, and the new process may then serve it).
+    back = restarted.get("rasa-1", float("inf"))
+    for chat in chats:
+        for replica, at in zip(chat.served_by[3:], chat.answered_at[3:]):
+            assert replica == "rasa-2" or (replica == "rasa-1" and at > back), \
+                f"{chat.sender}: {replica} answered after the kill and before a restart"
     took = cluster.wait_restarted("rasa-1", int(killed["rasa-1"]), f"{replica_url(cluster, 1)}/", timeout=420)
     print(f"rasa-1 back in {took:.0f} s")
 
