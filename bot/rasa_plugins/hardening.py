@@ -15,6 +15,7 @@ docs/privacy.md):
   typed text (`bot.zhtext.extract`, ``parse_rating`` for ratings) and is dropped when typed text
   would not have produced it (``/inform{"invoice_number": "../../x"}`` sets nothing).
 * Personal data is masked in every log record of the process (`bot.app.logmask`).
+* The API token is compared in constant time (`bot.rasa_plugins.api_token`).
 """
 from __future__ import annotations
 
@@ -226,3 +227,6 @@ def install(argv: Optional[List[str]] = None) -> None:
     target[:] = secure_arguments(target, settings)
     install_app_hardening(settings)
     install_payload_validation()
+    from bot.rasa_plugins.api_token import install as install_constant_time_token
+
+    install_constant_time_token()
