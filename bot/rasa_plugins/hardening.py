@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from bot.app.jsonbody import BodyRejected, parse_json_body
 from bot.app.settings import Settings, generated_secret
+from bot.rasa_plugins.api_token import install as install_constant_time_token
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +228,4 @@ def install(argv: Optional[List[str]] = None) -> None:
     target[:] = secure_arguments(target, settings)
     install_app_hardening(settings)
     install_payload_validation()
-    from bot.rasa_plugins.api_token import install as install_constant_time_token
-
     install_constant_time_token()

@@ -18,9 +18,6 @@ vectors".
   tokens of one message are encoded (the rest are left out), so random text cannot make a turn
   expensive. Digits are folded to ``0`` (an invoice number is one word, not a new one each time)
   and tokens longer than ``max_token_chars`` (URLs, hex dumps) are left out.
-
-``mode: sentence`` encodes the whole text instead (nothing is stored at training): the more
-expensive candidate of the model choice, kept to reproduce it.
 """
 from __future__ import annotations
 
@@ -74,9 +71,6 @@ class WordVectorFeaturizer(DenseFeaturizer, GraphComponent):
         """See the module docstring."""
         return {
             **DenseFeaturizer.get_default_config(),
-            # "words": mean of word vectors (cheap); "sentence": the encoder run on the whole
-            # text (25–45 ms of CPU per message; a candidate measured in docs/understanding.md).
-            "mode": "words",
             "cache_size": 50_000,
             "max_new_words_per_message": 16,
             "max_token_chars": 20,
@@ -118,8 +112,7 @@ class WordVectorFeaturizer(DenseFeaturizer, GraphComponent):
                 with np.load(directory / _VECTORS_FILE, allow_pickle=False) as archive:
                     vectors = archive["vectors"].astype(np.float32)
         except (ValueError, FileNotFoundError):
-            if config.get("mode", "words") == "words":
-                logger.warning("WordVectorFeaturizer: no stored vectors in the archive")
+            logger.warning("WordVectorFeaturizer: no stored vectors in the archive")
             return cls(config, execution_context.node_name, model_storage, resource)
         if saved.get("encoder") != e5_encoder.identity():
             logger.warning("WordVectorFeaturizer: the vectors were made by %s, the installed encoder "
@@ -130,8 +123,6 @@ class WordVectorFeaturizer(DenseFeaturizer, GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Encodes every word of the training messages once and stores the vectors."""
-        if self._config["mode"] == "sentence":
-            return self._resource
         words = sorted({key for message in training_data.training_examples
                         for key in self._keys(message)})
         stored = e5_encoder.encode(words).astype(np.float16)
@@ -156,10 +147,7 @@ class WordVectorFeaturizer(DenseFeaturizer, GraphComponent):
         for message in messages:
             if not message.get(TEXT) or not message.get(TOKENS_NAMES[TEXT]):
                 continue
-            if self._config["mode"] == "sentence":
-                vector = e5_encoder.encode([str(message.get(TEXT))])[0]
-            else:
-                vector = self.sentence_vector(self._keys(message))
+            vector = self.sentence_vector(self._keys(message))
             if vector is not None:
                 self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
         return messages

@@ -157,9 +157,3 @@ def test_dense_weight_without_a_featurizer_is_refused(storage):
     with pytest.raises(ValueError, match="WordVectorFeaturizer"):
         component.train(training_data())
 
-
-def test_sentence_mode_encodes_the_whole_text(storage):
-    featurizer = trained_featurizer(storage, mode="sentence")
-    assert featurizer._index == {}  # nothing is stored at training in this mode
-    np.testing.assert_allclose(vector_of(featurizer, "登录 不 上"), e5_encoder.encode(["登录 不 上"])[0],
-                               atol=1e-6)
