@@ -31,6 +31,18 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message or {}).get("intent", {}).get("name")
 
 
+def ranked_problem_guesses(tracker: Tracker, limit: int = 3) -> List[str]:
+    """The problem intents of the latest message's intent ranking, most likely first.
+
+    When the classifier was unsure (``nlu_fallback``), its ranking still holds the right problem
+    among the first three problems for about three in four real messages (cross-validation by
+    source, docs/understanding.md, "Round 9"), so these are the choices to offer.
+    """
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    names = (entry.get("name") for entry in ranking if isinstance(entry, dict))
+    return list(dict.fromkeys(name for name in names if name in PROBLEMS))[:limit]
+
+
 def latest_entity_values(tracker: Tracker, entity: str) -> List[str]:
     """Values of one entity in the latest user message."""
     return [

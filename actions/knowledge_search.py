@@ -10,16 +10,23 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import latest_intent, ranked_problem_guesses
 from bot.app import container
 from bot.app.protocols import KnowledgeReader
 from knowledge.search import GOOD_MATCH
+
+#: How many problems are offered as buttons.
+CHOICES = 3
 
 
 class ActionSearchKnowledge(Action):
     """Search the knowledge base with the user's text.
 
     A good match is answered directly; otherwise the closest problems are offered as buttons,
-    together with a person.
+    together with a person. When the message is one the classifier was unsure of
+    (``nlu_fallback``), the problems it ranked highest come first and the reply asks which one
+    it is (the message may well be about a problem, in words the model does not know); for an
+    off-topic or general question, the problems closest to its words are offered.
     """
 
     def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
@@ -40,11 +47,22 @@ class ActionSearchKnowledge(Action):
             dispatcher.utter_message(response="utter_anything_else")
             return []
 
-        problems = {hit.key: hit.title for hit in hits if hit.kind == "problem"}
-        if not problems:
+        searched = {hit.key: hit.title for hit in hits if hit.kind == "problem"}
+        unsure = latest_intent(tracker) == "nlu_fallback"
+        guesses = ranked_problem_guesses(tracker, CHOICES) if unsure else []
+        keys = list(dict.fromkeys(guesses + list(searched)))[:CHOICES]
+        if not keys:
             dispatcher.utter_message(response="utter_which_problem")
             return []
-        buttons = [{"title": title, "payload": f"/{key}"} for key, title in list(problems.items())[:3]]
+        buttons = [{"title": await self._title(kb, key, searched), "payload": f"/{key}"} for key in keys]
         buttons.append({"title": "转人工", "payload": "/request_human"})
-        dispatcher.utter_message(response="utter_out_of_scope", buttons=buttons)
+        response = "utter_which_of_these" if guesses else "utter_out_of_scope"
+        dispatcher.utter_message(response=response, buttons=buttons)
         return []
+
+    @staticmethod
+    async def _title(kb: KnowledgeReader, key: str, searched: Dict[str, str]) -> str:
+        if key in searched:
+            return searched[key]
+        problem = await kb.problem(key)
+        return problem.title if problem is not None else key

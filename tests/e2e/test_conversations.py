@@ -352,6 +352,32 @@ def test_a_long_chat_without_a_problem_starts_no_flow(rasa_stack):
     assert c.slot("problem") is None
 
 
+# ---- messages the model is unsure of -------------------------------------------------------
+
+PROBLEMS = {"login_failure", "invoice_missing", "issuance_failure", "query_empty", "upload_failure",
+            "system_outage"}
+#: Vague openers; with the trained model at least one of them is below the fallback threshold.
+VAGUE = ("点了没反应", "卡在那一步了", "发票那个弄不了")
+
+
+def test_an_unsure_message_asks_which_of_the_likeliest_problems_it_is(rasa_stack):
+    unsure = 0
+    for opener in VAGUE:
+        c = chat(rasa_stack)
+        turn = c.say(opener)
+        latest = c.tracker()["latest_message"]
+        if latest["intent"]["name"] != "nlu_fallback":
+            continue
+        unsure += 1
+        ranked = [e["name"] for e in latest["intent_ranking"] if e["name"] in PROBLEMS][:3]
+        assert c.last_turn_responses() == ["utter_which_of_these"]
+        assert button_payloads(turn)[:len(ranked)] == [f"/{name}" for name in ranked]
+        assert button_payloads(turn)[-1] == "/request_human" and c.slot("problem") is None
+        c.say(f"/{ranked[0]}")  # the user picks the first choice: its steps start
+        assert c.slot("problem") == ranked[0]
+    assert unsure, f"none of {VAGUE} fell back; pick vaguer openers for this model"
+
+
 # ---- changing the subject ------------------------------------------------------------------
 
 def test_another_problem_mid_step_starts_it_from_its_first_step(rasa_stack):

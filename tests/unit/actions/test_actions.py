@@ -1,6 +1,8 @@
 """Actions with fakes: assertions on response names, their arguments and events."""
 from __future__ import annotations
 
+from typing import List
+
 import pytest
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
@@ -329,6 +331,58 @@ async def test_search_offers_close_problems_and_a_person(kb):
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert responses(dispatcher) == ["utter_out_of_scope"]
     assert payloads == ["/login_failure", "/request_human"]
+
+
+def _unsure_tracker(text: str, ranking: List[str]):
+    tracker = make_tracker(intent="nlu_fallback", text=text)
+    tracker.latest_message["intent_ranking"] = (
+        [{"name": "nlu_fallback", "confidence": 0.3}]
+        + [{"name": name, "confidence": 0.25 - 0.02 * n} for n, name in enumerate(ranking)])
+    return tracker
+
+
+async def test_an_unsure_message_offers_the_problems_the_classifier_ranked_first(kb):
+    # The search would offer login; the classifier's own ranking comes first, in its order,
+    # skipping the intents that are not problems.
+    kb.hits = [SearchHit("problem", "login_failure", "登录失败", "…", 0.04)]
+    tracker = _unsure_tracker("提取码被禁用", ["upload_failure", "thank", "invoice_missing", "greet", "query_empty"])
+    dispatcher = CollectingDispatcher()
+    await ActionSearchKnowledge(kb).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_which_of_these"]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == [
+        "/upload_failure", "/invoice_missing", "/query_empty", "/request_human"]
+    # Titles come from the knowledge base (a problem it lacks keeps its key).
+    assert [b["title"] for b in buttons[:3]] == [
+        kb.problems["upload_failure"].title, kb.problems["invoice_missing"].title, "query_empty"]
+
+
+async def test_an_unsure_message_with_one_ranked_problem_is_completed_from_the_search(kb):
+    kb.hits = [SearchHit("problem", "login_failure", "登录失败", "…", 0.04),
+               SearchHit("problem", "upload_failure", "上传失败", "…", 0.03)]
+    tracker = _unsure_tracker("弄不了", ["upload_failure", "thank"])
+    dispatcher = CollectingDispatcher()
+    await ActionSearchKnowledge(kb).run(dispatcher, tracker, {})
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/upload_failure", "/login_failure", "/request_human"]
+
+
+async def test_a_good_faq_match_is_answered_even_when_the_classifier_was_unsure(kb):
+    kb.hits = [SearchHit("faq", "vat_types", "专票和普票的区别", "专票可以抵扣……", 0.8)]
+    dispatcher = CollectingDispatcher()
+    await ActionSearchKnowledge(kb).run(dispatcher, _unsure_tracker("专票普票区别", ["issuance_failure"]), {})
+    assert responses(dispatcher) == ["utter_knowledge_answer", "utter_anything_else"]
+
+
+async def test_an_off_topic_message_is_not_asked_which_problem_it_is(kb):
+    kb.hits = [SearchHit("problem", "login_failure", "登录失败", "…", 0.04)]
+    tracker = make_tracker(intent="out_of_scope", text="今天天气怎么样")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "out_of_scope", "confidence": 0.9}, {"name": "upload_failure", "confidence": 0.05}]
+    dispatcher = CollectingDispatcher()
+    await ActionSearchKnowledge(kb).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/login_failure", "/request_human"]
 
 
 @pytest.mark.parametrize("entities, text, stored", [
