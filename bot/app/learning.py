@@ -2,7 +2,9 @@
 
 Three kinds of user message are worth a person's label (issue 10):
 
-* ``fallback`` — the intent classifier was unsure (the NLU answer was ``nlu_fallback``);
+* ``fallback`` — the intent classifier was unsure (the NLU answer was ``nlu_fallback``); when
+  the user then picked one of the problems the assistant offered (a button), the pick is kept as
+  ``user_chose`` and the example is filed under it: a label suggested by the user;
 * ``rerouted`` — within the next two messages the user named a different problem: the first
   reading was probably wrong;
 * ``ticket`` — the message that described the problem in a conversation that ended in a ticket
@@ -48,10 +50,18 @@ class Candidate:
     predicted: str
     reasons: "OrderedDict[str, None]" = field(default_factory=OrderedDict)
     conversations: "OrderedDict[str, None]" = field(default_factory=OrderedDict)
+    chosen: "OrderedDict[str, None]" = field(default_factory=OrderedDict)
 
     @property
     def count(self) -> int:
         return len(self.conversations)
+
+    @property
+    def intent_to_file_under(self) -> str:
+        """The problem the users picked when they all picked the same one, else the model's."""
+        if len(self.chosen) == 1:
+            return next(iter(self.chosen))
+        return self.predicted or "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class UserTurn:
     text: str
     intent: str
     timestamp: float
+    button: bool = False
 
 
 def _hashed(sender_id: str) -> str:
@@ -98,35 +109,40 @@ def _user_turn(data: Any, timestamp: float) -> Optional[UserTurn]:
     except (TypeError, ValueError):
         return None
     text = event.get("text") or ""
-    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
-        return None  # button payloads are not wording
+    if not isinstance(text, str) or not text.strip():
+        return None
     intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-    return UserTurn(text.strip(), str(intent), float(timestamp or 0))
+    return UserTurn(text.strip(), str(intent), float(timestamp or 0), button=text.startswith("/"))
 
 
 def candidates(events_by_conversation: Dict[str, List[Tuple[str, Any]]]) -> List[Candidate]:
     """The messages to label, most frequent first (texts compared after normalisation)."""
     found: "OrderedDict[str, Candidate]" = OrderedDict()
 
-    def add(turn: UserTurn, reason: str, conversation: str) -> None:
+    def add(turn: UserTurn, reason: str, conversation: str, chosen: Optional[str] = None) -> None:
         key = normalise_for_nlu(turn.text).strip()
         candidate = found.setdefault(key, Candidate(mask_personal_data(turn.text), turn.intent))
         candidate.reasons[reason] = None
         candidate.conversations[conversation] = None
+        if chosen:
+            candidate.chosen[chosen] = None
 
     for sender, events in events_by_conversation.items():
         conversation = _hashed(sender)
-        turns = [turn for kind, turn in events if kind == "user"]
+        said = [turn for kind, turn in events if kind == "user"]
+        for turn, following in zip(said, said[1:] + [None]):
+            if turn.intent == "nlu_fallback" and not turn.button:
+                picked = following.intent if following is not None and following.button else None
+                add(turn, FALLBACK, conversation, picked if picked in PROBLEM_KEYS else None)
+        turns = [turn for turn in said if not turn.button]  # button payloads are not wording
         for position, turn in enumerate(turns):
-            if turn.intent == "nlu_fallback":
-                add(turn, FALLBACK, conversation)
             if turn.intent in PROBLEM_KEYS:
                 later = turns[position + 1:position + 1 + REROUTE_WINDOW]
                 if any(t.intent in PROBLEM_KEYS and t.intent != turn.intent for t in later):
                     add(turn, REROUTED, conversation)
         problem_turn: Optional[UserTurn] = None
         for kind, turn in events:
-            if kind == "user" and turn.intent in PROBLEM_KEYS:
+            if kind == "user" and not turn.button and turn.intent in PROBLEM_KEYS:
                 problem_turn = turn
             elif kind == "ticket" and problem_turn is not None:
                 add(problem_turn, TICKET, conversation)
@@ -135,16 +151,19 @@ def candidates(events_by_conversation: Dict[str, List[Tuple[str, Any]]]) -> List
 
 
 def labelling_file(found: Sequence[Candidate]) -> str:
-    """A Rasa NLU YAML file of the candidates, grouped by the intent the model chose."""
+    """A Rasa NLU YAML file of the candidates, grouped by the intent the users picked or else
+    the one the model chose."""
     by_intent: "OrderedDict[str, List[Dict[str, Any]]]" = OrderedDict()
     for candidate in found:
-        by_intent.setdefault(candidate.predicted or "nlu_fallback", []).append({
-            "text": candidate.text,
-            "metadata": {"source": "conversation", "reasons": list(candidate.reasons),
-                         "seen": candidate.count, "conversations": list(candidate.conversations)[:5]},
-        })
+        metadata: Dict[str, Any] = {"source": "conversation", "reasons": list(candidate.reasons),
+                                    "seen": candidate.count, "conversations": list(candidate.conversations)[:5]}
+        if candidate.chosen:
+            metadata["user_chose"] = list(candidate.chosen)
+        by_intent.setdefault(candidate.intent_to_file_under, []).append(
+            {"text": candidate.text, "metadata": metadata})
     header = ("# Messages the assistant understood badly (python -m bot.app.learning export), grouped by\n"
-              "# the intent the model chose. Personal data is masked. Move each example to its right\n"
+              "# the problem the users picked when the assistant was unsure (user_chose), else by the\n"
+              "# intent the model chose. Personal data is masked. Move each example to its right\n"
               "# intent by docs/understanding.md's labelling rules (nlu_fallback is not an intent),\n"
               "# delete what is not worth keeping, then add the file to data/nlu/.\n")
     document = {"version": "3.1",

@@ -28,6 +28,7 @@ from bot.app.logmask import install as _mask_personal_data_in_logs
 from bot.zhtext.clauses import focus_on_problem
 
 EMPTY_MESSAGE_INTENT = "empty_message"
+FALLBACK_INTENT = "nlu_fallback"
 #: Message attribute with the whole normalised text, before `ProblemClauseFocus` shortened it.
 FULL_TEXT = "full_text"
 
@@ -153,7 +154,11 @@ def is_details_only(text: str, entities: List[Dict[str, Any]]) -> bool:
 )
 class DetailsOnlyClassifier(GraphComponent, IntentClassifier):
     """Predicts ``inform`` for messages that only give details ("3456 7890", "电话138-0013-8000",
-    "1234"), whatever the intent classifier guessed: a number typed in answer is never a goodbye or a "solved"."""
+    "1234"), whatever the intent classifier guessed: a number typed in answer is never a goodbye or a "solved".
+
+    Also for a message the classifier was unsure of (``nlu_fallback``) that gives an invoice
+    number ("发票12345678，我们的税号…"): the number can be looked up, which says more than a
+    knowledge search of the words around it."""
 
     @classmethod
     def create(
@@ -169,7 +174,10 @@ class DetailsOnlyClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """Overrides the intent of details-only messages."""
         for message in messages:
-            if not is_details_only(message.get(TEXT) or "", message.get(ENTITIES) or []):
+            entities = message.get(ENTITIES) or []
+            unsure = (message.get(INTENT) or {}).get("name") == FALLBACK_INTENT
+            gives_number = any(e.get("entity") == "invoice_number" for e in entities)
+            if not (is_details_only(message.get(TEXT) or "", entities) or (unsure and gives_number)):
                 continue
             intent = {"name": INFORM_INTENT, "confidence": 1.0}
             ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != INFORM_INTENT]

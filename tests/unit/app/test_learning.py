@@ -69,6 +69,34 @@ def test_the_labelling_file_is_rasa_nlu_yaml_grouped_by_the_models_intent(tmp_pa
     assert all(len(c) == 12 for c in example["metadata"]["conversations"])  # hashed, not the ids
 
 
+def test_the_problem_picked_after_an_unsure_reply_is_kept_as_the_users_label(tmp_path):
+    events = [
+        ("u5", "user", ("提取码用不了", "nlu_fallback")),
+        ("u5", "user", ("/invoice_missing", "invoice_missing")),  # picked from "which of these"
+        ("u6", "user", ("提取码用不了", "nlu_fallback")),
+        ("u6", "user", ("/invoice_missing", "invoice_missing")),
+        ("u7", "user", ("点了没反应", "nlu_fallback")),
+        ("u7", "user", ("/request_human", "request_human")),  # not a problem: no label
+        ("u8", "user", ("卡住了", "nlu_fallback")),
+        ("u8", "user", ("/upload_failure", "upload_failure")),
+        ("u9", "user", ("卡住了", "nlu_fallback")),
+        ("u9", "user", ("/issuance_failure", "issuance_failure")),  # users disagree
+    ]
+    found = {c.text: c for c in candidates(conversations(tracker_store(tmp_path, events)))}
+    assert set(found) == {"提取码用不了", "点了没反应", "卡住了"}  # the clicks are not wording
+    assert list(found["提取码用不了"].chosen) == ["invoice_missing"] and found["提取码用不了"].count == 2
+    assert not found["点了没反应"].chosen
+    document = yaml.safe_load(labelling_file(list(found.values())))
+    blocks = {block["intent"]: block["examples"] for block in document["nlu"]}
+    assert [e["text"] for e in blocks["invoice_missing"]] == ["提取码用不了"]
+    assert blocks["invoice_missing"][0]["metadata"]["user_chose"] == ["invoice_missing"]
+    assert {e["text"] for e in blocks["nlu_fallback"]} == {"点了没反应", "卡住了"}
+    mixed = next(e for e in blocks["nlu_fallback"] if e["text"] == "卡住了")
+    assert mixed["metadata"]["user_chose"] == ["upload_failure", "issuance_failure"]
+    # A pick is not a re-route of the unsure message, and a click never counts as a problem stated.
+    assert all(list(c.reasons) == [FALLBACK] for c in found.values())
+
+
 def test_the_command_writes_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_STORE_URL", tracker_store(tmp_path, EVENTS))
     out = tmp_path / "to_label.yml"

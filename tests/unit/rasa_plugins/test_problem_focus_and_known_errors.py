@@ -115,3 +115,19 @@ def test_details_only_messages_are_inform_whatever_diet_said(text, details_only)
     message = Message(data={TEXT: text, ENTITIES: entities, INTENT: {"name": "goodbye", "confidence": 0.54}})
     DetailsOnlyClassifier().process([message])
     assert (message.get(INTENT)["name"] == "inform") is details_only
+
+
+@pytest.mark.parametrize("text, intent, becomes", [
+    ("发票12345678，我们的税号91110105MA00K7P8QR", "nlu_fallback", "inform"),  # unsure, with a number
+    ("12345678查不到", "nlu_fallback", "inform"),
+    ("12345678查不到", "query_empty", "query_empty"),  # a confident reading stays
+    ("税号91110105MA00K7P8QR那个怎么弄", "nlu_fallback", "nlu_fallback"),  # no invoice number
+])
+def test_an_unsure_message_with_an_invoice_number_is_inform(text, intent, becomes):
+    from bot.rasa_plugins.nlu.input_guard import DetailsOnlyClassifier
+    from bot.zhtext import extract
+
+    entities = [{"entity": e.entity, "value": e.value, "start": e.start, "end": e.end} for e in extract(text)]
+    message = Message(data={TEXT: text, ENTITIES: entities, INTENT: {"name": intent, "confidence": 0.3}})
+    DetailsOnlyClassifier().process([message])
+    assert message.get(INTENT)["name"] == becomes
