@@ -31,6 +31,13 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message or {}).get("intent", {}).get("name")
 
 
+def ranked_problems(parse_data: Optional[Dict[str, Any]], limit: int = 3) -> List[str]:
+    """The problem intents of a message's intent ranking (its ``parse_data``), most likely first."""
+    ranking = (parse_data or {}).get("intent_ranking") or []
+    names = (entry.get("name") for entry in ranking if isinstance(entry, dict))
+    return list(dict.fromkeys(name for name in names if name in PROBLEMS))[:limit]
+
+
 def ranked_problem_guesses(tracker: Tracker, limit: int = 3) -> List[str]:
     """The problem intents of the latest message's intent ranking, most likely first.
 
@@ -38,9 +45,16 @@ def ranked_problem_guesses(tracker: Tracker, limit: int = 3) -> List[str]:
     among the first three problems for about three in four real messages (cross-validation by
     source, docs/understanding.md, "Round 9"), so these are the choices to offer.
     """
-    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-    names = (entry.get("name") for entry in ranking if isinstance(entry, dict))
-    return list(dict.fromkeys(name for name in names if name in PROBLEMS))[:limit]
+    return ranked_problems(tracker.latest_message, limit)
+
+
+def message_that_named(tracker: Tracker, problem: str) -> Optional[Dict[str, Any]]:
+    """The NLU result of the latest user message read as ``problem``, or None."""
+    for event in reversed(tracker.events or []):
+        parse_data = event.get("parse_data") or {} if event.get("event") == "user" else {}
+        if (parse_data.get("intent") or {}).get("name") == problem:
+            return parse_data
+    return None
 
 
 def latest_entity_values(tracker: Tracker, entity: str) -> List[str]:

@@ -1,6 +1,8 @@
-"""Answer questions outside the six flows from the knowledge base, or offer a way on.
+"""Answer questions outside the six flows from the knowledge base, or offer a way on: the
+likeliest problems when the model was unsure, the other problems when the user says the one
+being worked on is not theirs.
 
-Rules: data/rules/knowledge_search.yml (out_of_scope, nlu_fallback).
+Rules: data/rules/knowledge_search.yml (out_of_scope, nlu_fallback, wrong_problem).
 """
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, ranked_problem_guesses
+from actions.common import (
+    PROBLEMS,
+    current_problem,
+    latest_intent,
+    message_that_named,
+    ranked_problem_guesses,
+    ranked_problems,
+)
 from bot.app import container
 from bot.app.protocols import KnowledgeReader
 from knowledge.search import GOOD_MATCH
@@ -54,15 +63,49 @@ class ActionSearchKnowledge(Action):
         if not keys:
             dispatcher.utter_message(response="utter_which_problem")
             return []
-        buttons = [{"title": await self._title(kb, key, searched), "payload": f"/{key}"} for key in keys]
-        buttons.append({"title": "转人工", "payload": "/request_human"})
         response = "utter_which_of_these" if guesses else "utter_out_of_scope"
-        dispatcher.utter_message(response=response, buttons=buttons)
+        dispatcher.utter_message(response=response, buttons=await problem_buttons(kb, keys, searched))
         return []
 
-    @staticmethod
-    async def _title(kb: KnowledgeReader, key: str, searched: Dict[str, str]) -> str:
-        if key in searched:
-            return searched[key]
-        problem = await kb.problem(key)
-        return problem.title if problem is not None else key
+
+class ActionOfferOtherProblems(Action):
+    """"不是这个问题": the problem being worked on is not the user's.
+
+    Offers the other problems the classifier ranked highest for the message that named this one
+    (its second reading is the likeliest right one), filled up with the rest, and a person. A
+    chosen problem starts from its first step; words describing it do the same.
+    """
+
+    def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
+        self._knowledge = knowledge
+
+    def name(self) -> Text:
+        return "action_offer_other_problems"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        kb = self._knowledge or container.current().knowledge()
+        current = current_problem(tracker)
+        if current is None:
+            dispatcher.utter_message(response="utter_which_problem")
+            return []
+        ranked = ranked_problems(message_that_named(tracker, current), len(PROBLEMS))
+        others = [key for key in list(dict.fromkeys(ranked + list(PROBLEMS))) if key != current]
+        buttons = await problem_buttons(kb, others[:CHOICES])
+        dispatcher.utter_message(response="utter_which_problem_instead", buttons=buttons)
+        return []
+
+
+async def problem_buttons(kb: KnowledgeReader, keys: List[str],
+                          titles: Optional[Dict[str, str]] = None) -> List[Dict[str, str]]:
+    """A button per problem (its title from ``titles`` or the knowledge base), then 转人工."""
+    buttons = []
+    for key in keys:
+        title = (titles or {}).get(key)
+        if title is None:
+            problem = await kb.problem(key)
+            title = problem.title if problem is not None else key
+        buttons.append({"title": title, "payload": f"/{key}"})
+    buttons.append({"title": "转人工", "payload": "/request_human"})
+    return buttons

@@ -5,8 +5,8 @@ Three kinds of user message are worth a person's label (issue 10):
 * ``fallback`` — the intent classifier was unsure (the NLU answer was ``nlu_fallback``); when
   the user then picked one of the problems the assistant offered (a button), the pick is kept as
   ``user_chose`` and the example is filed under it: a label suggested by the user;
-* ``rerouted`` — within the next two messages the user named a different problem: the first
-  reading was probably wrong;
+* ``rerouted`` — within the next two messages the user named a different problem, or said it was
+  not their problem (``wrong_problem``, "不是这个问题"): the first reading was probably wrong;
 * ``ticket`` — the message that described the problem in a conversation that ended in a ticket
   (the steps did not help, or the user gave up on the assistant).
 
@@ -39,6 +39,8 @@ from knowledge.types import PROBLEM_KEYS
 FALLBACK, REROUTED, TICKET = "fallback", "rerouted", "ticket"
 #: User messages after a problem within which naming another problem counts as a re-route.
 REROUTE_WINDOW = 2
+#: The intent of "不是这个问题 / 你理解错了".
+WRONG_PROBLEM = "wrong_problem"
 DEFAULT_OUT = PROJECT_ROOT / "results" / "learning" / "to_label.yml"
 
 
@@ -138,7 +140,8 @@ def candidates(events_by_conversation: Dict[str, List[Tuple[str, Any]]]) -> List
         for position, turn in enumerate(turns):
             if turn.intent in PROBLEM_KEYS:
                 later = turns[position + 1:position + 1 + REROUTE_WINDOW]
-                if any(t.intent in PROBLEM_KEYS and t.intent != turn.intent for t in later):
+                if any(t.intent == WRONG_PROBLEM or (t.intent in PROBLEM_KEYS and t.intent != turn.intent)
+                       for t in later):
                     add(turn, REROUTED, conversation)
         problem_turn: Optional[UserTurn] = None
         for kind, turn in events:

@@ -399,6 +399,36 @@ def test_a_missing_invoice_mid_step_asks_for_the_number(rasa_stack):
     assert c.slot("invoice_status") == "red_lettered"
 
 
+@pytest.mark.parametrize("correction", ["不是这个问题", "不对，不是上传的问题", "你理解错了"])
+def test_not_my_problem_offers_the_other_problems_and_the_pick_starts_over(rasa_stack, correction):
+    c = chat(rasa_stack)
+    c.say("发票上传一直失败")
+    turn = c.say(correction)
+    assert c.last_turn_responses() == ["utter_which_problem_instead"]
+    choices = button_payloads(turn)
+    assert "/upload_failure" not in choices and choices[-1] == "/request_human" and len(choices) == 4
+    assert c.slot("problem") == "upload_failure" and step_of(c) == 0.0  # not taken as "没解决"
+    c.say(choices[0])
+    assert c.slot("problem") == choices[0][1:]
+
+
+def test_not_this_problem_but_that_one_starts_that_one(rasa_stack):
+    c = chat(rasa_stack)
+    c.say("发票上传一直失败")
+    c.say("不是上传的问题，是登录进不去")
+    assert c.slot("problem") == "login_failure" and step_of(c) == 0.0
+
+
+def test_not_my_problem_while_the_number_is_asked_for_leaves_the_form(rasa_stack):
+    c = chat(rasa_stack)
+    c.say("客户说发票开给我们了，可我们系统里没有")
+    assert c.last_turn_responses()[-1] == "utter_ask_invoice_number"
+    turn = c.say("你理解错了")
+    assert c.last_turn_responses() == ["utter_which_problem_instead"]
+    assert "/invoice_missing" not in button_payloads(turn)
+    assert not (c.tracker().get("active_loop") or {}).get("name")  # the form was left
+
+
 def test_a_person_asked_for_mid_step_gets_a_ticket_with_the_steps(rasa_stack):
     c = chat(rasa_stack)
     c.say("发票上传一直失败")

@@ -12,7 +12,7 @@ from actions.during_step import ActionHandleDuringStep
 from actions.feedback import ActionStoreRating
 from actions.handoff import ActionCreateTicket, ActionFollowUpTicket, ActionReportTicket
 from actions.invoice_lookup import ActionAskInvoiceNumber, ActionCheckInvoice, ValidateInvoiceForm
-from actions.knowledge_search import ActionSearchKnowledge
+from actions.knowledge_search import ActionOfferOtherProblems, ActionSearchKnowledge
 from actions.troubleshooting import (
     ActionCloseProblem,
     ActionGivePrevention,
@@ -383,6 +383,31 @@ async def test_an_off_topic_message_is_not_asked_which_problem_it_is(kb):
     await ActionSearchKnowledge(kb).run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_out_of_scope"]
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/login_failure", "/request_human"]
+
+
+def _named(text: str, intent: str, ranking: List[str]):
+    return {"event": "user", "text": text, "parse_data": {
+        "intent": {"name": intent}, "intent_ranking": [{"name": n, "confidence": 0.5} for n in ranking]}}
+
+
+async def test_not_my_problem_offers_the_openers_other_readings_first(kb):
+    events = [_named("票据传不上去", "upload_failure", ["upload_failure", "greet", "invoice_missing"]),
+              _named("不是这个问题", "wrong_problem", ["wrong_problem", "deny"])]
+    tracker = make_tracker({"problem": "upload_failure", "step_index": 0.0}, intent="wrong_problem",
+                           text="不是这个问题", events=events)
+    dispatcher = CollectingDispatcher()
+    await ActionOfferOtherProblems(kb).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_which_problem_instead"]
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    # The opener's second reading first, then the other problems in their usual order; never the
+    # problem the user just said is not theirs.
+    assert payloads == ["/invoice_missing", "/login_failure", "/issuance_failure", "/request_human"]
+
+
+async def test_not_my_problem_with_no_problem_open_asks_which_problem(kb):
+    dispatcher = CollectingDispatcher()
+    await ActionOfferOtherProblems(kb).run(dispatcher, make_tracker(intent="wrong_problem", text="你理解错了"), {})
+    assert responses(dispatcher) == ["utter_which_problem"]
 
 
 @pytest.mark.parametrize("entities, text, stored", [

@@ -45,6 +45,8 @@ EVENTS = [
     ("u3", "action", "action_next_step"),
     ("u3", "action", "action_create_ticket"),
     ("u4", "user", ("那个啥也弄不了", "nlu_fallback")),
+    ("u10", "user", ("票据传不上去", "upload_failure")),
+    ("u10", "user", ("你理解错了", "wrong_problem")),
 ]
 
 
@@ -53,6 +55,7 @@ def test_fallbacks_reroutes_and_tickets_are_found_and_masked(tmp_path):
     by_text = {c.text: c for c in found}
     assert list(by_text["那个啥也弄不了"].reasons) == [FALLBACK] and by_text["那个啥也弄不了"].count == 2
     assert list(by_text["发票上传报错了"].reasons) == [REROUTED]
+    assert list(by_text["票据传不上去"].reasons) == [REROUTED]  # "你理解错了"
     ticket = [c for c in found if TICKET in c.reasons]
     assert len(ticket) == 1 and "13800138000" not in ticket[0].text  # personal data masked
     assert not any(c.text.startswith("/") for c in found)
