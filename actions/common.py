@@ -41,18 +41,24 @@ def ranked_problems(parse_data: Optional[Dict[str, Any]], limit: int = 3) -> Lis
 def ranked_problem_guesses(tracker: Tracker, limit: int = 3) -> List[str]:
     """The problem intents of the latest message's intent ranking, most likely first.
 
-    When the classifier was unsure (``nlu_fallback``), its ranking still holds the right problem
-    among the first three problems for about three in four real messages (cross-validation by
-    source, docs/understanding.md, "Round 9"), so these are the choices to offer.
+    When the classifier was unsure (``nlu_fallback``, below 0.4), its ranking still holds the right
+    problem among the first three problems for about four in five real messages
+    (cross-validation by source, docs/understanding.md, "Round 9"), so these are the choices to offer.
     """
     return ranked_problems(tracker.latest_message, limit)
 
 
 def message_that_named(tracker: Tracker, problem: str) -> Optional[Dict[str, Any]]:
-    """The NLU result of the latest user message read as ``problem``, or None."""
-    for event in reversed(tracker.events or []):
-        parse_data = event.get("parse_data") or {} if event.get("event") == "user" else {}
-        if (parse_data.get("intent") or {}).get("name") == problem:
+    """The NLU result of the latest typed message, before the latest one, that was read as
+    ``problem`` or was too unclear to read (``nlu_fallback``, then a button named the problem);
+    None when there is none. Button clicks carry no ranking of their own."""
+    users = [e for e in tracker.events or [] if isinstance(e, dict) and e.get("event") == "user"]
+    for event in reversed(users[:-1]):
+        text = event.get("text") or ""
+        parse_data = event.get("parse_data") or {}
+        if not isinstance(parse_data, dict) or not isinstance(text, str) or text.startswith("/"):
+            continue
+        if (parse_data.get("intent") or {}).get("name") in (problem, "nlu_fallback"):
             return parse_data
     return None
 

@@ -20,6 +20,7 @@ from actions.common import (
     ranked_problem_guesses,
     ranked_problems,
 )
+from actions.flow import end_of_problem_events
 from bot.app import container
 from bot.app.protocols import KnowledgeReader
 from knowledge.search import GOOD_MATCH
@@ -59,12 +60,12 @@ class ActionSearchKnowledge(Action):
         searched = {hit.key: hit.title for hit in hits if hit.kind == "problem"}
         unsure = latest_intent(tracker) == "nlu_fallback"
         guesses = ranked_problem_guesses(tracker, CHOICES) if unsure else []
-        keys = list(dict.fromkeys(guesses + list(searched)))[:CHOICES]
+        keys = list(dict.fromkeys(guesses + list(searched)))
         if not keys:
             dispatcher.utter_message(response="utter_which_problem")
             return []
         response = "utter_which_of_these" if guesses else "utter_out_of_scope"
-        dispatcher.utter_message(response=response, buttons=await problem_buttons(kb, keys, searched))
+        dispatcher.utter_message(response=response, buttons=await problem_buttons(kb, keys, CHOICES, searched))
         return []
 
 
@@ -72,8 +73,9 @@ class ActionOfferOtherProblems(Action):
     """"不是这个问题": the problem being worked on is not the user's.
 
     Offers the other problems the classifier ranked highest for the message that named this one
-    (its second reading is the likeliest right one), filled up with the rest, and a person. A
-    chosen problem starts from its first step; words describing it do the same.
+    (its second reading is the likeliest right one), filled up with the rest, and a person, and
+    closes the rejected problem: what the user says next is read afresh, not as an answer to its
+    step. A chosen problem starts over (a lookup problem asks for the invoice number first).
     """
 
     def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
@@ -87,25 +89,31 @@ class ActionOfferOtherProblems(Action):
     ) -> List[EventType]:
         kb = self._knowledge or container.current().knowledge()
         current = current_problem(tracker)
-        if current is None:
-            dispatcher.utter_message(response="utter_which_problem")
+        if current is None:  # nothing was being worked on: every problem is a choice
+            buttons = await problem_buttons(kb, list(PROBLEMS), len(PROBLEMS))
+            dispatcher.utter_message(response="utter_which_problem_instead", buttons=buttons)
             return []
         ranked = ranked_problems(message_that_named(tracker, current), len(PROBLEMS))
         others = [key for key in list(dict.fromkeys(ranked + list(PROBLEMS))) if key != current]
-        buttons = await problem_buttons(kb, others[:CHOICES])
+        buttons = await problem_buttons(kb, others, CHOICES)
         dispatcher.utter_message(response="utter_which_problem_instead", buttons=buttons)
-        return []
+        return end_of_problem_events()
 
 
-async def problem_buttons(kb: KnowledgeReader, keys: List[str],
+async def problem_buttons(kb: KnowledgeReader, keys: List[str], limit: int,
                           titles: Optional[Dict[str, str]] = None) -> List[Dict[str, str]]:
-    """A button per problem (its title from ``titles`` or the knowledge base), then 转人工."""
-    buttons = []
+    """A button for each of the first ``limit`` problems the knowledge base has (its title from
+    ``titles`` or the knowledge base), then 转人工."""
+    buttons: List[Dict[str, str]] = []
     for key in keys:
+        if len(buttons) == limit:
+            break
         title = (titles or {}).get(key)
         if title is None:
             problem = await kb.problem(key)
-            title = problem.title if problem is not None else key
+            if problem is None:
+                continue
+            title = problem.title
         buttons.append({"title": title, "payload": f"/{key}"})
     buttons.append({"title": "转人工", "payload": "/request_human"})
     return buttons

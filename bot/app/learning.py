@@ -117,6 +117,15 @@ def _user_turn(data: Any, timestamp: float) -> Optional[UserTurn]:
     return UserTurn(text.strip(), str(intent), float(timestamp or 0), button=text.startswith("/"))
 
 
+def _picked(after: Sequence[UserTurn]) -> Optional[str]:
+    """The problem clicked right after an unsure message, unless the user then said it was not
+    theirs ("不是这个问题")."""
+    if not after or not after[0].button or after[0].intent not in PROBLEM_KEYS:
+        return None
+    then = next((turn for turn in after[1:] if not turn.button), None)
+    return None if then is not None and then.intent == WRONG_PROBLEM else after[0].intent
+
+
 def candidates(events_by_conversation: Dict[str, List[Tuple[str, Any]]]) -> List[Candidate]:
     """The messages to label, most frequent first (texts compared after normalisation)."""
     found: "OrderedDict[str, Candidate]" = OrderedDict()
@@ -132,10 +141,9 @@ def candidates(events_by_conversation: Dict[str, List[Tuple[str, Any]]]) -> List
     for sender, events in events_by_conversation.items():
         conversation = _hashed(sender)
         said = [turn for kind, turn in events if kind == "user"]
-        for turn, following in zip(said, said[1:] + [None]):
+        for position, turn in enumerate(said):
             if turn.intent == "nlu_fallback" and not turn.button:
-                picked = following.intent if following is not None and following.button else None
-                add(turn, FALLBACK, conversation, picked if picked in PROBLEM_KEYS else None)
+                add(turn, FALLBACK, conversation, _picked(said[position + 1:]))
         turns = [turn for turn in said if not turn.button]  # button payloads are not wording
         for position, turn in enumerate(turns):
             if turn.intent in PROBLEM_KEYS:

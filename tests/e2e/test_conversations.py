@@ -407,9 +407,17 @@ def test_not_my_problem_offers_the_other_problems_and_the_pick_starts_over(rasa_
     assert c.last_turn_responses() == ["utter_which_problem_instead"]
     choices = button_payloads(turn)
     assert "/upload_failure" not in choices and choices[-1] == "/request_human" and len(choices) == 4
-    assert c.slot("problem") == "upload_failure" and step_of(c) == 0.0  # not taken as "没解决"
+    assert c.slot("problem") is None and not c.slot("step_on_screen")  # closed, not "没解决"
     c.say(choices[0])
     assert c.slot("problem") == choices[0][1:]
+
+
+def test_after_not_my_problem_a_typed_description_is_read_afresh(rasa_stack):
+    c = chat(rasa_stack)
+    c.say("发票上传一直失败")
+    c.say("不是这个问题")
+    c.say("是电子税务局登录不进去")
+    assert c.slot("problem") == "login_failure" and step_of(c) == 0.0
 
 
 def test_not_this_problem_but_that_one_starts_that_one(rasa_stack):

@@ -34,6 +34,7 @@ from tests.unit.actions.fakes import (
     announcement,
     form_tracker,
     invoice,
+    make_problem,
     make_tracker,
 )
 
@@ -343,7 +344,8 @@ def _unsure_tracker(text: str, ranking: List[str]):
 
 async def test_an_unsure_message_offers_the_problems_the_classifier_ranked_first(kb):
     # The search would offer login; the classifier's own ranking comes first, in its order,
-    # skipping the intents that are not problems.
+    # skipping the intents that are not problems and the problems the knowledge base lacks
+    # (the fake has no query_empty), filled up from the search.
     kb.hits = [SearchHit("problem", "login_failure", "登录失败", "…", 0.04)]
     tracker = _unsure_tracker("提取码被禁用", ["upload_failure", "thank", "invoice_missing", "greet", "query_empty"])
     dispatcher = CollectingDispatcher()
@@ -351,10 +353,9 @@ async def test_an_unsure_message_offers_the_problems_the_classifier_ranked_first
     assert responses(dispatcher) == ["utter_which_of_these"]
     buttons = dispatcher.messages[0]["buttons"]
     assert [b["payload"] for b in buttons] == [
-        "/upload_failure", "/invoice_missing", "/query_empty", "/request_human"]
-    # Titles come from the knowledge base (a problem it lacks keeps its key).
+        "/upload_failure", "/invoice_missing", "/login_failure", "/request_human"]
     assert [b["title"] for b in buttons[:3]] == [
-        kb.problems["upload_failure"].title, kb.problems["invoice_missing"].title, "query_empty"]
+        kb.problems["upload_failure"].title, kb.problems["invoice_missing"].title, "登录失败"]
 
 
 async def test_an_unsure_message_with_one_ranked_problem_is_completed_from_the_search(kb):
@@ -390,24 +391,43 @@ def _named(text: str, intent: str, ranking: List[str]):
         "intent": {"name": intent}, "intent_ranking": [{"name": n, "confidence": 0.5} for n in ranking]}}
 
 
-async def test_not_my_problem_offers_the_openers_other_readings_first(kb):
-    events = [_named("票据传不上去", "upload_failure", ["upload_failure", "greet", "invoice_missing"]),
-              _named("不是这个问题", "wrong_problem", ["wrong_problem", "deny"])]
-    tracker = make_tracker({"problem": "upload_failure", "step_index": 0.0}, intent="wrong_problem",
-                           text="不是这个问题", events=events)
+async def test_not_my_problem_offers_the_openers_other_readings_and_closes_the_problem(kb):
+    kb.problems.update({k: make_problem(k) for k in ("issuance_failure", "query_empty", "system_outage")})
+    events = [_named("票据传不上去", "upload_failure", ["upload_failure", "greet", "query_empty"]),
+              _named("不是这个问题", "wrong_problem", ["wrong_problem", "invoice_missing"])]
+    tracker = make_tracker({"problem": "upload_failure", "step_index": 0.0, "step_on_screen": True},
+                           intent="wrong_problem", text="不是这个问题", events=events)
     dispatcher = CollectingDispatcher()
-    await ActionOfferOtherProblems(kb).run(dispatcher, tracker, {})
+    result = await ActionOfferOtherProblems(kb).run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_which_problem_instead"]
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     # The opener's second reading first, then the other problems in their usual order; never the
     # problem the user just said is not theirs.
-    assert payloads == ["/invoice_missing", "/login_failure", "/issuance_failure", "/request_human"]
+    assert payloads == ["/query_empty", "/login_failure", "/invoice_missing", "/request_human"]
+    # The rejected problem is closed: what comes next is read afresh, not against its step.
+    assert {"problem": None, "step_index": None, "step_on_screen": False}.items() <= {
+        e["name"]: e["value"] for e in result}.items()
 
 
-async def test_not_my_problem_with_no_problem_open_asks_which_problem(kb):
+async def test_not_my_problem_after_a_picked_problem_uses_the_unsure_messages_ranking(kb):
+    events = [_named("卡住了", "nlu_fallback", ["nlu_fallback", "upload_failure", "invoice_missing"]),
+              _named("/upload_failure", "upload_failure", ["upload_failure"]),  # a click: no ranking
+              "not an event",  # tolerated
+              _named("你理解错了", "wrong_problem", ["wrong_problem"])]
+    tracker = make_tracker({"problem": "upload_failure", "step_index": 0.0}, intent="wrong_problem",
+                           text="你理解错了", events=events)
     dispatcher = CollectingDispatcher()
-    await ActionOfferOtherProblems(kb).run(dispatcher, make_tracker(intent="wrong_problem", text="你理解错了"), {})
-    assert responses(dispatcher) == ["utter_which_problem"]
+    await ActionOfferOtherProblems(kb).run(dispatcher, tracker, {})
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]][0] == "/invoice_missing"
+
+
+async def test_not_my_problem_with_no_problem_open_offers_every_problem(kb):
+    dispatcher = CollectingDispatcher()
+    result = await ActionOfferOtherProblems(kb).run(
+        dispatcher, make_tracker(intent="wrong_problem", text="你理解错了"), {})
+    assert responses(dispatcher) == ["utter_which_problem_instead"] and result == []
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        f"/{k}" for k in ("login_failure", "invoice_missing", "upload_failure")] + ["/request_human"]
 
 
 @pytest.mark.parametrize("entities, text, stored", [

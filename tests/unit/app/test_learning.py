@@ -84,16 +84,20 @@ def test_the_problem_picked_after_an_unsure_reply_is_kept_as_the_users_label(tmp
         ("u8", "user", ("/upload_failure", "upload_failure")),
         ("u9", "user", ("卡住了", "nlu_fallback")),
         ("u9", "user", ("/issuance_failure", "issuance_failure")),  # users disagree
+        ("u11", "user", ("弄不好", "nlu_fallback")),
+        ("u11", "user", ("/query_empty", "query_empty")),
+        ("u11", "user", ("不是这个问题", "wrong_problem")),  # the pick was wrong after all
     ]
     found = {c.text: c for c in candidates(conversations(tracker_store(tmp_path, events)))}
-    assert set(found) == {"提取码用不了", "点了没反应", "卡住了"}  # the clicks are not wording
+    assert set(found) == {"提取码用不了", "点了没反应", "卡住了", "弄不好"}  # the clicks are not wording
+    assert not found["弄不好"].chosen
     assert list(found["提取码用不了"].chosen) == ["invoice_missing"] and found["提取码用不了"].count == 2
     assert not found["点了没反应"].chosen
     document = yaml.safe_load(labelling_file(list(found.values())))
     blocks = {block["intent"]: block["examples"] for block in document["nlu"]}
     assert [e["text"] for e in blocks["invoice_missing"]] == ["提取码用不了"]
     assert blocks["invoice_missing"][0]["metadata"]["user_chose"] == ["invoice_missing"]
-    assert {e["text"] for e in blocks["nlu_fallback"]} == {"点了没反应", "卡住了"}
+    assert {e["text"] for e in blocks["nlu_fallback"]} == {"点了没反应", "卡住了", "弄不好"}
     mixed = next(e for e in blocks["nlu_fallback"] if e["text"] == "卡住了")
     assert mixed["metadata"]["user_chose"] == ["upload_failure", "issuance_failure"]
     # A pick is not a re-route of the unsure message, and a click never counts as a problem stated.
