@@ -23,7 +23,7 @@ from actions.common import (
 from actions.flow import end_of_problem_events
 from bot.app import container
 from bot.app.protocols import KnowledgeReader
-from knowledge.search import GOOD_MATCH
+from knowledge.search import GOOD_MATCH, STRONG_MATCH
 
 #: How many problems are offered as buttons.
 CHOICES = 3
@@ -34,9 +34,10 @@ class ActionSearchKnowledge(Action):
 
     A good match is answered directly; otherwise the closest problems are offered as buttons,
     together with a person. When the message is one the classifier was unsure of
-    (``nlu_fallback``), the problems it ranked highest come first and the reply asks which one
-    it is (the message may well be about a problem, in words the model does not know); for an
-    off-topic or general question, the problems closest to its words are offered.
+    (``nlu_fallback``), a FAQ needs a strong match (``STRONG_MATCH``) to be answered, the problems
+    the classifier ranked highest come first and the reply asks which one it is (the message may
+    well be about a problem, in words the model does not know); for an off-topic or general
+    question, the problems closest to its words are offered.
     """
 
     def __init__(self, knowledge: Optional[KnowledgeReader] = None) -> None:
@@ -52,13 +53,13 @@ class ActionSearchKnowledge(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         hits = await kb.search(text, limit=8)
         best = hits[0] if hits else None
-        if best is not None and best.kind == "faq" and best.score >= GOOD_MATCH:
+        unsure = latest_intent(tracker) == "nlu_fallback"
+        if best is not None and best.kind == "faq" and best.score >= (STRONG_MATCH if unsure else GOOD_MATCH):
             dispatcher.utter_message(response="utter_knowledge_answer", answer=best.answer)
             dispatcher.utter_message(response="utter_anything_else")
             return []
 
         searched = {hit.key: hit.title for hit in hits if hit.kind == "problem"}
-        unsure = latest_intent(tracker) == "nlu_fallback"
         guesses = ranked_problem_guesses(tracker, CHOICES) if unsure else []
         keys = list(dict.fromkeys(guesses + list(searched)))
         if not keys:

@@ -29,6 +29,12 @@ from knowledge.types import SearchHit
 #: about 0.32-1.0, off-topic chat ("我想吃火锅", "今天天气怎么样") at most about 0.23.
 GOOD_MATCH = 0.3
 
+#: For a message the intent classifier was unsure of (``nlu_fallback``), a FAQ is answered
+#: directly only from this score; below it the user is asked which problem they mean. At
+#: GOOD_MATCH, 26 of 116 such problem messages of the cross-validation folds would have got a FAQ
+#: answer (mostly on a shared word such as 发票号码), at 0.6 8 of them (docs/understanding.md, "Round 9").
+STRONG_MATCH = 0.6
+
 #: Weight of the word view; the character view gets the rest.
 WORD_WEIGHT = 0.5
 

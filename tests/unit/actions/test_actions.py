@@ -368,10 +368,24 @@ async def test_an_unsure_message_with_one_ranked_problem_is_completed_from_the_s
     assert payloads == ["/upload_failure", "/login_failure", "/request_human"]
 
 
-async def test_a_good_faq_match_is_answered_even_when_the_classifier_was_unsure(kb):
+async def test_a_strong_faq_match_is_answered_even_when_the_classifier_was_unsure(kb):
     kb.hits = [SearchHit("faq", "vat_types", "专票和普票的区别", "专票可以抵扣……", 0.8)]
     dispatcher = CollectingDispatcher()
     await ActionSearchKnowledge(kb).run(dispatcher, _unsure_tracker("专票普票区别", ["issuance_failure"]), {})
+    assert responses(dispatcher) == ["utter_knowledge_answer", "utter_anything_else"]
+
+
+async def test_a_merely_good_faq_match_does_not_answer_an_unsure_message(kb):
+    # "發票資料簽章不符" shares words with "开发票需要提供哪些信息？" (0.5 here): when the classifier
+    # was unsure, the user is asked which problem it is instead of getting that answer.
+    kb.hits = [SearchHit("faq", "issue_info", "开发票需要提供哪些信息？", "……", 0.5)]
+    dispatcher = CollectingDispatcher()
+    await ActionSearchKnowledge(kb).run(dispatcher, _unsure_tracker("發票資料簽章不符", ["upload_failure"]), {})
+    assert responses(dispatcher) == ["utter_which_of_these"]
+    # The same match still answers a general question.
+    dispatcher = CollectingDispatcher()
+    general = make_tracker(intent="ask_invoice_question", text="开票要啥信息")
+    await ActionSearchKnowledge(kb).run(dispatcher, general, {})
     assert responses(dispatcher) == ["utter_knowledge_answer", "utter_anything_else"]
 
 
