@@ -38,16 +38,6 @@ def ranked_problems(parse_data: Optional[Dict[str, Any]], limit: int = 3) -> Lis
     return list(dict.fromkeys(name for name in names if name in PROBLEMS))[:limit]
 
 
-def ranked_problem_guesses(tracker: Tracker, limit: int = 3) -> List[str]:
-    """The problem intents of the latest message's intent ranking, most likely first.
-
-    When the classifier was unsure (``nlu_fallback``, below 0.4), its ranking still holds the right
-    problem among the first three problems for about four in five real messages
-    (cross-validation by source, docs/understanding.md, "Round 9"), so these are the choices to offer.
-    """
-    return ranked_problems(tracker.latest_message, limit)
-
-
 def message_that_named(tracker: Tracker, problem: str) -> Optional[Dict[str, Any]]:
     """The NLU result of the latest typed message, before the latest one, that was read as
     ``problem`` or was too unclear to read (``nlu_fallback``, then a button named the problem);

@@ -20,6 +20,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -28,7 +29,6 @@ from bot.app.logmask import install as _mask_personal_data_in_logs
 from bot.zhtext.clauses import focus_on_problem
 
 EMPTY_MESSAGE_INTENT = "empty_message"
-FALLBACK_INTENT = "nlu_fallback"
 #: Message attribute with the whole normalised text, before `ProblemClauseFocus` shortened it.
 FULL_TEXT = "full_text"
 
@@ -175,7 +175,7 @@ class DetailsOnlyClassifier(GraphComponent, IntentClassifier):
         """Overrides the intent of details-only messages."""
         for message in messages:
             entities = message.get(ENTITIES) or []
-            unsure = (message.get(INTENT) or {}).get("name") == FALLBACK_INTENT
+            unsure = (message.get(INTENT) or {}).get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME
             gives_number = any(e.get("entity") == "invoice_number" for e in entities)
             if not (is_details_only(message.get(TEXT) or "", entities) or (unsure and gives_number)):
                 continue
