@@ -7,7 +7,8 @@ never on the test file.
 Folds: the real items are split into ``--folds`` folds **by source** (a registered domain or a
 GitHub repository, as the labelling rules define it; sklearn's ``StratifiedGroupKFold``, seed
 42), so a fold is scored on sources its model never saw — the situation of the test set. The
-hand-written examples (``data/nlu/*.yml``) are in every fold's training data and never scored.
+hand-written examples (``data/nlu/*.yml``) and the synthetic ones (``data/nlu/synthetic/``) are in
+every fold's training data and never scored.
 
 Each (config, fold) is trained with Rasa's own ``train_nlu`` in a child process (``worker``
 subcommand), the model is loaded in-process and every held-out item parsed; the full parse
@@ -48,6 +49,7 @@ from bench.metrics import macro_f1_of
 
 REAL_DIR = PROJECT_ROOT / "data" / "nlu" / "real"
 HAND_WRITTEN_DIR = PROJECT_ROOT / "data" / "nlu"
+SYNTHETIC_DIR = HAND_WRITTEN_DIR / "synthetic"
 OTHER = "other"
 FALLBACK = "nlu_fallback"
 KNOWN_ERROR_ENTITY = "known_error"
@@ -124,7 +126,7 @@ def _dump_items(path: Path, items: Iterable[RealItem]) -> None:
 
 
 def write_folds(items: Sequence[RealItem], folds: int, workdir: Path, seed: int = 42) -> List[Path]:
-    """foldN/train/ (every hand-written file + the other folds' real items) and foldN/test.yml."""
+    """foldN/train/ (every hand-written and synthetic file + the other folds' real items) and foldN/test.yml."""
     result = []
     for number, test in enumerate(group_folds(items, folds, seed), start=1):
         fold = workdir / f"fold{number}"
@@ -134,6 +136,8 @@ def write_folds(items: Sequence[RealItem], folds: int, workdir: Path, seed: int 
         train_dir.mkdir(parents=True)
         for path in sorted(HAND_WRITTEN_DIR.glob("*.yml")):
             shutil.copy(path, train_dir / path.name)
+        for path in sorted(SYNTHETIC_DIR.glob("*.yml")):
+            shutil.copy(path, train_dir / f"synthetic_{path.name}")
         held = set(test)
         _dump_items(train_dir / "real_train.yml", (it for n, it in enumerate(items) if n not in held))
         _dump_items(fold / "test.yml", (items[n] for n in test))
@@ -274,16 +278,17 @@ def load_real_from_docs(paths: Sequence[Path]) -> List[RealItem]:
     return items
 
 
-def run(configs: Dict[str, Path], folds: int, workdir: Path, slots: int, nice: int) -> None:
+def run(configs: Dict[str, Path], folds: int, workdir: Path, slots: int, nice: int, seed: int = 42) -> None:
     """Write the folds (once) and train/parse every (config, fold) not done yet."""
     from bench.pool import Job, run_jobs
     from bench.procs import QUIET_ENV
 
     items = load_real()
     if not (workdir / "folds.json").exists():
-        write_folds(items, folds, workdir)
+        write_folds(items, folds, workdir, seed)
         (workdir / "folds.json").write_text(json.dumps(
-            {"folds": folds, "items": len(items), "test": group_folds(items, folds)}), encoding="utf-8")
+            {"folds": folds, "seed": seed, "items": len(items), "test": group_folds(items, folds, seed)}),
+            encoding="utf-8")
     env = {**os.environ, **QUIET_ENV, "PYTHONPATH": str(PROJECT_ROOT)}
     jobs = []
     for name, config in configs.items():
@@ -402,6 +407,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p_run = sub.add_parser("run")
     p_run.add_argument("--config", action="append", required=True, metavar="NAME=PATH")
     p_run.add_argument("--folds", type=int, default=5)
+    p_run.add_argument("--seed", type=int, default=42, help="of the split into folds by source")
     p_run.add_argument("--slots", type=int, default=1)
     p_run.add_argument("--nice", type=int, default=10)
     p_run.add_argument("--workdir", type=Path, required=True)
@@ -420,7 +426,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for spec in args.config:
             name, _, path = spec.partition("=")
             configs[name] = Path(path)
-        run(configs, args.folds, args.workdir, args.slots, args.nice)
+        run(configs, args.folds, args.workdir, args.slots, args.nice, args.seed)
     report(args.workdir, args.out)
     return 0
 

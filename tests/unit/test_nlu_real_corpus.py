@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from bench.model_choice import source_group
+from bot.zhtext import to_simplified
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_DIR = ROOT / "data" / "nlu" / "real"
@@ -21,7 +22,8 @@ NOTE = re.compile(r"^\s*([a-z_]+)\s+vs\.?\s+([a-z_]+)\s+—\s+\S")
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
+    """What the model cannot tell apart: width, case, punctuation, spaces, traditional/simplified."""
+    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
     return "".join(c for c in text if not c.isspace() and not unicodedata.category(c).startswith("P"))
 
 
@@ -32,14 +34,18 @@ def items(paths):
                 yield path.name, block["intent"], entry["text"], entry.get("metadata") or {}
 
 
+def file_texts(path: Path):
+    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        examples = block.get("examples") if "intent" in block else None
+        if isinstance(examples, str):
+            yield from (line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- "))
+        elif examples:
+            yield from (e["text"] for e in examples)
+
+
 def all_texts(directory: Path):
     for path in sorted(directory.rglob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            examples = block.get("examples") if "intent" in block else None
-            if isinstance(examples, str):
-                yield from (line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- "))
-            elif examples:
-                yield from (e["text"] for e in examples)
+        yield from file_texts(path)
 
 
 def test_every_item_follows_the_labelling_rules():
@@ -64,3 +70,28 @@ def test_no_source_is_in_both_parts_and_no_test_item_is_trained_on():
     trained = {normalise(t) for t in all_texts(ROOT / "data" / "nlu")}
     leaked = [t for _, _, t, _ in items([TEST_FILE]) if normalise(t) in trained]
     assert not leaked, leaked[:10]
+
+
+SYNTHETIC_DIR = ROOT / "data" / "nlu" / "synthetic"
+
+
+def test_synthetic_examples_say_what_they_are_and_never_repeat_real_or_test_wording():
+    """data/nlu/synthetic: invented by AI helpers from the labelling rules (docs/understanding.md,
+    "Round 10"), so each file says so, uses the corpus's labels, and adds nothing the model could
+    not tell apart from a real training item or a test item."""
+    files = sorted(SYNTHETIC_DIR.glob("*.yml"))
+    assert files
+    elsewhere = {normalise(t) for path in sorted((ROOT / "data").rglob("*.yml")) if path.parent != SYNTHETIC_DIR
+                 for t in file_texts(path)}
+    elsewhere |= {normalise(t) for t in all_texts(ROOT / "tests" / "nlu")}
+    seen = {}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert "# Synthetic:" in text.split("nlu:")[0], path.name
+        for block in yaml.safe_load(text)["nlu"]:
+            assert block["intent"] in LABELS, (path.name, block["intent"])
+            for line in block["examples"].splitlines():
+                example = line.strip()[2:]
+                key = normalise(example)
+                assert key not in elsewhere, (path.name, example)
+                assert seen.setdefault(key, block["intent"]) == block["intent"], (path.name, example)
