@@ -21,7 +21,8 @@ multinomial logistic regression. Both score an intent as features · coef + inte
 ranking's probabilities are ``softmax(score_scale * scores)``. The logistic regression's scores
 are log-odds (``score_scale`` 1); the SVM's margins are scaled so that the FallbackClassifier's
 threshold sends about as many messages to the fallback as the logistic regression did
-(docs/understanding.md, "Model choice", round 5).
+(docs/understanding.md, "Model choice", round 5). ``random_state`` seeds the solver, so the same
+data always gives the same model.
 
 Placed after an intent classifier that already ranked the intents (DIET), the component blends
 the two distributions: ``p = weight * p_linear + (1 - weight) * p_previous`` (``weight`` = 1
@@ -122,6 +123,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # Probabilities are softmax(score_scale * scores): 1 for the logistic regression.
             "score_scale": 1.0,
             "max_iter": 3000,
+            # Seed of the solver's shuffling (liblinear's coordinate descent): the same data gives
+            # the same model, so a gate measured on one training holds on the next.
+            "random_state": 0,
             # Share of this model in the blend with an earlier classifier's ranking (1 = alone).
             "weight": 1.0,
             "ranking_length": 10,
@@ -263,10 +267,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
         c = self._config
         if c["learner"] == "linear_svc":
-            return LinearSVC(C=float(c["C"]), max_iter=int(c["max_iter"]), class_weight=c["class_weight"])
+            return LinearSVC(C=float(c["C"]), max_iter=int(c["max_iter"]), class_weight=c["class_weight"],
+                             random_state=c["random_state"])
         if c["learner"] == "logistic_regression":
             return LogisticRegression(C=float(c["C"]), max_iter=int(c["max_iter"]),
-                                      class_weight=c["class_weight"])
+                                      class_weight=c["class_weight"], random_state=c["random_state"])
         raise ValueError(f"LinearIntentClassifier: unknown learner {c['learner']!r}")
 
     def persist(self) -> None:

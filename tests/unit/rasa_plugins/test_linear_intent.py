@@ -149,3 +149,14 @@ def test_two_intents_give_two_columns(storage):
 def test_an_unknown_learner_is_refused(storage):
     with pytest.raises(ValueError, match="unknown learner"):
         trained(storage, learner="forest")
+
+
+@pytest.mark.parametrize("learner", ["linear_svc", "logistic_regression"])
+def test_the_same_data_gives_the_same_model_whatever_the_global_random_state(tmp_path, learner):
+    models = []
+    for seed in (1, 2):
+        np.random.seed(seed)  # liblinear shuffles with this unless the component seeds it
+        (tmp_path / str(seed)).mkdir()
+        models.append(trained(LocalModelStorage(tmp_path / str(seed)), learner=learner, C=1.0))
+    assert np.array_equal(models[0]._coef, models[1]._coef)
+    assert np.array_equal(models[0]._intercept, models[1]._intercept)
