@@ -13,7 +13,9 @@ In order:
 2. an invoice number → looked up, the state explained, the step offered again;
 3. another problem, said with confidence → that problem starts (the old one is left);
 4. a question or remark the step's context answers (knowledge base) → the answer;
-5. the same problem said again → it persists: the next step;
+5. the same problem said again → it persists: the next step; so does another problem said
+   without confidence when the ranking's first three hold this problem or "没解决"
+   ("核对过了都没问题，还是开不了" during the issuing steps, read as an outage at 0.44);
 6. a general invoice question → the knowledge base's answer;
 7. "好的" / "等一下" / "谢谢" / other details → acknowledged;
 8. anything else → "I did not understand" and the step again — never "solved".
@@ -42,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 #: Confidence above which another problem named during a step is taken as a switch.
 SWITCH_CONFIDENCE = 0.7
+#: How far down an unsure message's ranking this problem or "没解决" still counts.
+STILL_THIS_PROBLEM_RANKS = 3
 #: Intents that only acknowledge the step ("好的", "等一下我试试").
 WAITING = ("affirm", "wait", "deny")
 
@@ -69,6 +73,17 @@ async def step_help(state: FlowState, kb: KnowledgeReader) -> Optional[StepHelp]
     # ("税收分类编码在哪里改" during the fix of 税收分类编码不可用).
     index = None if state.shown == ERROR_FIX_INDEX else max(state.shown or 0, 0)
     return await kb.step_help(state.problem, index, state.text)
+
+
+def still_this_problem(state: FlowState) -> bool:
+    """This problem said again, or another one said without confidence while the ranking's first
+    few readings hold this problem or ``problem_persists``: the step did not help."""
+    if state.problem is None or state.intent not in PROBLEMS:
+        return False
+    if state.intent == state.problem:
+        return True
+    return (state.confidence < SWITCH_CONFIDENCE
+            and bool({state.problem, "problem_persists"} & set(state.ranking[:STILL_THIS_PROBLEM_RANKS])))
 
 
 async def answers_in_place(state: FlowState, kb: KnowledgeReader) -> bool:
@@ -140,7 +155,7 @@ class ActionHandleDuringStep(Action):
         if other_problem and state.confidence >= SWITCH_CONFIDENCE:
             return await self._switch(dispatcher, state, kb, str(state.intent))
 
-        if state.intent == state.problem:
+        if still_this_problem(state):
             dispatcher.utter_message(response="utter_same_problem_continues")
             events = await show_next_step(dispatcher, state, kb, say_lead_in=False)
             if events is None:

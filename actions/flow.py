@@ -50,6 +50,8 @@ class FlowState:
     text: str
     entities: List[Dict[str, Any]] = field(default_factory=list)
     slots: Dict[str, Any] = field(default_factory=dict)
+    #: The intents of the message's ranking, most likely first (without ``nlu_fallback``).
+    ranking: List[str] = field(default_factory=list)
 
     @classmethod
     def from_tracker(cls, tracker: Tracker) -> "FlowState":
@@ -74,6 +76,8 @@ class FlowState:
             text=typed if typed is not None else latest.get("text") or "",
             entities=list(latest.get("entities") or []),
             slots=dict(tracker.current_slot_values()),
+            ranking=[str(r.get("name")) for r in latest.get("intent_ranking") or []
+                     if isinstance(r, dict) and r.get("name") != "nlu_fallback"],
         )
 
     def entity(self, name: str) -> List[str]:

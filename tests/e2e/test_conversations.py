@@ -116,6 +116,20 @@ def test_acknowledging_a_step_neither_closes_nor_advances_it(rasa_stack, remark)
     assert step_of(c) == before and c.slot("problem") == "upload_failure"
 
 
+@pytest.mark.parametrize("opener, still_failing", [
+    ("开票的时候一直报错，开不出来", "核对过了都没问题，还是开不了"),
+    ("电子税务局登录不上", "重新登录了还是进不去"),
+], ids=["issuance-read-unsure-as-outage", "login-said-again"])
+def test_still_failing_in_the_users_own_words_moves_to_the_next_step(rasa_stack, opener, still_failing):
+    c = chat(rasa_stack)
+    c.say(opener)
+    problem, before = c.slot("problem"), step_of(c)
+    c.say(still_failing)
+    responses = c.last_turn_responses()
+    assert responses[-2:] == ["utter_same_problem_continues", STEP] and never_closed(responses)
+    assert c.slot("problem") == problem and step_of(c) == before + 1
+
+
 # ---- numbers in any form ---------------------------------------------------------------------
 
 def test_a_number_with_spaces_in_the_opener_is_not_asked_for(rasa_stack):

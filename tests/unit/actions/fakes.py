@@ -40,16 +40,19 @@ def make_tracker(
     active_loop: Optional[str] = None,
     confidence: float = 1.0,
     events: Optional[List[Dict[str, Any]]] = None,
+    ranking: Optional[List[str]] = None,
 ) -> Tracker:
-    """A rasa-sdk tracker whose latest message has ``intent``, ``text`` and ``entities``."""
+    """A rasa-sdk tracker whose latest message has ``intent``, ``text``, ``entities`` and, when
+    given, the intents of its ranking (after the first, with falling made-up confidences)."""
+    latest: Dict[str, Any] = {"intent": {"name": intent, "confidence": confidence},
+                              "entities": entities or [], "text": text}
+    if ranking is not None:
+        latest["intent_ranking"] = [{"name": name, "confidence": confidence / (rank + 1)}
+                                    for rank, name in enumerate(ranking)]
     return Tracker(
         sender_id=sender_id,
         slots=dict(slots or {}),
-        latest_message={
-            "intent": {"name": intent, "confidence": confidence},
-            "entities": entities or [],
-            "text": text,
-        },
+        latest_message=latest,
         events=list(events or []),
         paused=False,
         followup_action=None,

@@ -46,10 +46,10 @@ def kb():
     return fake
 
 
-async def during(kb, text, intent, entities=None, confidence=0.95, state=ON_STEP, **deps):
+async def during(kb, text, intent, entities=None, confidence=0.95, state=ON_STEP, ranking=None, **deps):
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(dict(state), intent=intent, text=text, entities=entities or [],
-                           confidence=confidence)
+                           confidence=confidence, ranking=ranking)
     events = await ActionHandleDuringStep(kb, clock=lambda: MONDAY_10, **deps).run(dispatcher, tracker, {})
     return dispatcher, events
 
@@ -113,6 +113,24 @@ async def test_another_problem_said_with_confidence_starts_that_problem(kb):
     dispatcher, events = await during(kb, "现在连上传都不行了", "upload_failure")
     assert responses(dispatcher)[-1] == "utter_troubleshooting_step"
     assert slots(events)["problem"] == "upload_failure" and slots(events)["step_index"] == 0.0
+
+
+@pytest.mark.parametrize("second_readings", [["invoice_missing", "problem_persists"],
+                                             ["login_failure", "upload_failure"]])
+async def test_an_unsure_other_problem_with_this_one_or_not_solved_close_behind_is_this_one_still(
+        kb, second_readings):
+    dispatcher, events = await during(kb, "重启了电脑还是打不开", "system_outage", confidence=0.44,
+                                      ranking=["system_outage", *second_readings])
+    assert responses(dispatcher) == ["utter_same_problem_continues", "utter_troubleshooting_step"]
+    assert slots(events)["step_index"] == 2.0 and "problem" not in slots(events)
+
+
+async def test_an_unsure_other_problem_far_from_this_one_is_not_taken_for_either(kb):
+    dispatcher, events = await during(kb, "那个上传的也这样吗", "upload_failure", confidence=0.5,
+                                      ranking=["upload_failure", "query_empty", "invoice_missing",
+                                               "login_failure", "problem_persists"])
+    assert responses(dispatcher) == ["utter_step_not_understood", "utter_reoffer_step"]
+    assert slots(events) == {}
 
 
 async def test_switching_to_a_missing_invoice_asks_for_the_number_through_the_form(kb):
