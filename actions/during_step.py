@@ -16,7 +16,9 @@ In order:
 5. the same problem said again → it persists: the next step; so does another problem said
    without confidence when the ranking's first three hold this problem or "没解决"
    ("核对过了都没问题，还是开不了" during the issuing steps, read as an outage at 0.44);
-6. a general invoice question → the knowledge base's answer;
+6. a general invoice question → a FAQ that matches it well, else the line of the instructions on
+   screen that it asks about (knowledge/passages.py), else a FAQ that matches it fairly, else
+   "I cannot say; a person can";
 7. "好的" / "等一下" / "谢谢" / other details → acknowledged;
 8. anything else → "I did not understand" and the step again — never "solved".
 """
@@ -37,7 +39,8 @@ from actions.invoice_lookup import INVOICE_PROBLEMS, look_up_invoice
 from bot.app import container
 from bot.app.database import china_now
 from bot.app.protocols import InvoiceSystem, KnowledgeReader, TicketStore
-from knowledge.search import GOOD_MATCH
+from knowledge.passages import Passage, line_about
+from knowledge.search import GOOD_MATCH, STRONG_MATCH
 from knowledge.types import StepHelp
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,18 @@ async def step_help(state: FlowState, kb: KnowledgeReader) -> Optional[StepHelp]
     # ("税收分类编码在哪里改" during the fix of 税收分类编码不可用).
     index = None if state.shown == ERROR_FIX_INDEX else max(state.shown or 0, 0)
     return await kb.step_help(state.problem, index, state.text)
+
+
+async def line_on_screen(state: FlowState, kb: KnowledgeReader) -> Optional[Passage]:
+    """The line of the instructions on screen (a pasted error's fix, else the step) that the
+    message asks about ("这个要去税务局吗" → "2. …到主管税务机关处理…"), if any."""
+    if state.shown == ERROR_FIX_INDEX and state.known_error:
+        error = await kb.known_error(state.known_error)
+        return line_about(error.fix, state.text) if error else None
+    problem = await kb.problem(state.problem) if state.problem else None
+    if problem is None or state.shown is None or not 0 <= state.shown < len(problem.steps):
+        return None
+    return line_about(problem.steps[state.shown].instructions, state.text)
 
 
 def still_this_problem(state: FlowState) -> bool:
@@ -220,9 +235,16 @@ class ActionHandleDuringStep(Action):
 
     async def _answer_question(self, dispatcher: CollectingDispatcher, state: FlowState,
                                kb: KnowledgeReader) -> None:
+        """A FAQ that answers it well, else the line on screen it asks about, else a FAQ that
+        answers it fairly, else "I cannot say" (the instructions in front of the user beat a FAQ
+        that shares a word or two with the question: "设备要换吗" is not about 数电发票)."""
         hits = await kb.search(state.text, limit=3)
-        best = hits[0] if hits else None
-        if best is not None and best.kind == "faq" and best.score >= GOOD_MATCH:
+        best = hits[0] if hits and hits[0].kind == "faq" else None
+        passage = None if best is not None and best.score >= STRONG_MATCH else await line_on_screen(state, kb)
+        if passage is not None:
+            dispatcher.utter_message(response="utter_step_passage", number=passage.number, line=passage.text,
+                                     where="刚才的处理方法" if state.shown == ERROR_FIX_INDEX else "这一步")
+        elif best is not None and best.score >= GOOD_MATCH:
             dispatcher.utter_message(response="utter_knowledge_answer", answer=best.answer)
         else:
             dispatcher.utter_message(response="utter_step_question_unknown")

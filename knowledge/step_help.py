@@ -73,6 +73,11 @@ _QUESTION = re.compile(
     r"[?？]|吗|呢|怎么|怎样|如何|什么|啥|咋|哪|多久|多少|几|是不是|能不能|有没有|要不要|会不会")
 
 
+def asks_something(text: str) -> bool:
+    """Whether ``text`` asks something: a question mark or an interrogative ("吗", "怎么", "哪")."""
+    return bool(_QUESTION.search(normalise_for_nlu(text or "")))
+
+
 def reports_without_asking(text: str) -> bool:
     """Whether ``text`` only reports — how the step went ("还是不行", "好了") or a number
     ("发票号码是 24412000000012345678") — without asking anything: such a message is never
@@ -80,7 +85,7 @@ def reports_without_asking(text: str) -> bool:
     text = normalise_for_nlu(text or "").strip()
     digits = re.sub(r"(?<=\d)[\s-](?=\d)", "", text)  # "2441 2000 …", "0755-1234…"
     reports = _OUTCOME.search(text) or _NUMBER.search(digits)
-    return bool(reports) and not _QUESTION.search(text)
+    return bool(reports) and not asks_something(text)
 
 
 @dataclass(frozen=True)

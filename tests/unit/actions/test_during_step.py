@@ -235,3 +235,32 @@ async def test_outside_the_steps_the_tax_id_asked_for_looks_the_number_up():
                            entities=[{"entity": "tax_id", "value": BUYER_TAX_ID}])
     events = await ActionHandleInform(invoices=invoices).run(dispatcher, tracker, {})
     assert slots(events)["invoice_status"] == "voided"
+
+
+async def test_a_question_about_a_line_of_the_errors_fix_points_to_that_line(kb):
+    on_fix = {**ON_STEP, "problem": "issuance_failure", "step_index": -1.0, "known_error": "ukey_pin_locked",
+              "steps_tried": ["error:ukey_pin_locked"]}
+    kb.problems["issuance_failure"] = kb.problems["login_failure"].__class__(
+        **{**kb.problems["login_failure"].__dict__, "key": "issuance_failure"})
+    dispatcher, events = await during(kb, "要找服务单位吗", "ask_invoice_question", state=on_fix)
+    assert responses(dispatcher)[0] == "utter_step_passage"
+    assert dispatcher.messages[0]["number"] == 1 and "服务单位" in dispatcher.messages[0]["line"]
+    assert dispatcher.messages[0]["where"] == "刚才的处理方法" and slots(events) == {}
+
+
+UKEY_STEP = "1. 拔下UKey重新插上。\n2. 设备坏了的，到服务单位更换设备。"
+
+
+@pytest.mark.parametrize("faq_score, expected", [(0.35, "utter_step_passage"), (0.9, "utter_knowledge_answer")])
+async def test_the_line_on_screen_beats_a_faq_that_only_shares_a_word(kb, faq_score, expected):
+    from knowledge.types import SearchHit
+
+    kb.problems["login_failure"] = kb.problems["login_failure"].__class__(**{
+        **kb.problems["login_failure"].__dict__,
+        "steps": tuple(s.__class__(**{**s.__dict__, "instructions": UKEY_STEP})
+                       for s in kb.problems["login_failure"].steps)})
+    kb.hits = [SearchHit("faq", "what_is_sd", "数电发票是什么？", "数电发票不需要税控设备……", faq_score)]
+    dispatcher, _ = await during(kb, "设备要换吗", "ask_invoice_question")
+    assert responses(dispatcher) == [expected, "utter_reoffer_step"]
+    if expected == "utter_step_passage":
+        assert dispatcher.messages[0]["number"] == 2 and dispatcher.messages[0]["where"] == "这一步"
