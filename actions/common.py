@@ -9,6 +9,8 @@ from knowledge.types import PROBLEM_KEYS
 
 #: The six problem intents (a contract shared with the knowledge base).
 PROBLEMS = PROBLEM_KEYS
+#: The intent NLU gives a message its classifier was unsure of (Rasa's FallbackClassifier).
+UNSURE = "nlu_fallback"
 
 #: Slots whose values describe the user's case; they go into a ticket.
 DETAIL_SLOTS = (
@@ -48,7 +50,7 @@ def message_that_named(tracker: Tracker, problem: str) -> Optional[Dict[str, Any
         parse_data = event.get("parse_data") or {}
         if not isinstance(parse_data, dict) or not isinstance(text, str) or text.startswith("/"):
             continue
-        if (parse_data.get("intent") or {}).get("name") in (problem, "nlu_fallback"):
+        if (parse_data.get("intent") or {}).get("name") in (problem, UNSURE):
             return parse_data
     return None
 

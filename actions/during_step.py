@@ -32,7 +32,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import PROBLEMS
+from actions.common import PROBLEMS, UNSURE
 from actions.flow import ERROR_FIX_INDEX, FlowState, reoffer_step, show_next_step, start_problem
 from actions.handoff import hand_over
 from actions.invoice_lookup import INVOICE_PROBLEMS, look_up_invoice
@@ -177,7 +177,7 @@ class ActionHandleDuringStep(Action):
                 return await hand_over(dispatcher, state, self._tickets, kb, self._clock())
             return events
 
-        if state.intent in ("ask_invoice_question", "out_of_scope", "nlu_fallback", "ask_prevention"):
+        if state.intent in ("ask_invoice_question", "out_of_scope", UNSURE, "ask_prevention"):
             await self._answer_question(dispatcher, state, kb)
             await reoffer_step(dispatcher, state, kb)
             return []

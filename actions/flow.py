@@ -20,7 +20,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import PROBLEMS
+from actions.common import PROBLEMS, UNSURE
 from bot.app.protocols import KnowledgeReader
 from knowledge.engine import NOT_SOLVED
 from knowledge.errors import UnknownProblem
@@ -77,7 +77,7 @@ class FlowState:
             entities=list(latest.get("entities") or []),
             slots=dict(tracker.current_slot_values()),
             ranking=[str(r.get("name")) for r in latest.get("intent_ranking") or []
-                     if isinstance(r, dict) and r.get("name") != "nlu_fallback"],
+                     if isinstance(r, dict) and r.get("name") != UNSURE],
         )
 
     def entity(self, name: str) -> List[str]:

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     PROBLEMS,
+    UNSURE,
     current_problem,
     latest_intent,
     message_that_named,
@@ -52,7 +53,7 @@ class ActionSearchKnowledge(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         hits = await kb.search(text, limit=8)
         best = hits[0] if hits else None
-        unsure = latest_intent(tracker) == "nlu_fallback"
+        unsure = latest_intent(tracker) == UNSURE
         if best is not None and best.kind == "faq" and best.score >= (STRONG_MATCH if unsure else GOOD_MATCH):
             dispatcher.utter_message(response="utter_knowledge_answer", answer=best.answer)
             dispatcher.utter_message(response="utter_anything_else")
@@ -92,14 +93,13 @@ class ActionOfferOtherProblems(Action):
         kb = self._knowledge or container.current().knowledge()
         current = current_problem(tracker)
         if current is None:  # nothing was being worked on: every problem is a choice
-            buttons = await problem_buttons(kb, list(PROBLEMS), len(PROBLEMS))
-            dispatcher.utter_message(response="utter_which_problem_instead", buttons=buttons)
-            return []
-        ranked = ranked_problems(message_that_named(tracker, current), len(PROBLEMS))
-        others = [key for key in dict.fromkeys(ranked + list(PROBLEMS)) if key != current]
-        buttons = await problem_buttons(kb, others, CHOICES)
+            choices, limit = list(PROBLEMS), len(PROBLEMS)
+        else:
+            ranked = ranked_problems(message_that_named(tracker, current), len(PROBLEMS))
+            choices, limit = [key for key in dict.fromkeys(ranked + list(PROBLEMS)) if key != current], CHOICES
+        buttons = await problem_buttons(kb, choices, limit)
         dispatcher.utter_message(response="utter_which_problem_instead", buttons=buttons)
-        return end_of_problem_events()
+        return [] if current is None else end_of_problem_events()
 
 
 async def problem_buttons(kb: KnowledgeReader, keys: List[str], limit: int,

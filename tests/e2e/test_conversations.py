@@ -432,18 +432,15 @@ def test_not_my_problem_offers_the_other_problems_and_the_pick_starts_over(rasa_
     assert c.slot("problem") == choices[0][1:]
 
 
-def test_after_not_my_problem_a_typed_description_is_read_afresh(rasa_stack):
+@pytest.mark.parametrize("correction", [
+    ("不是这个问题", "是电子税务局登录不进去"),  # a typed description after it is read afresh
+    ("不是上传的问题，是登录进不去",),  # "not this, that" starts that one at once
+], ids=["then-described", "this-not-that"])
+def test_after_not_my_problem_the_problem_named_starts_from_its_first_step(rasa_stack, correction):
     c = chat(rasa_stack)
     c.say("发票上传一直失败")
-    c.say("不是这个问题")
-    c.say("是电子税务局登录不进去")
-    assert c.slot("problem") == "login_failure" and step_of(c) == 0.0
-
-
-def test_not_this_problem_but_that_one_starts_that_one(rasa_stack):
-    c = chat(rasa_stack)
-    c.say("发票上传一直失败")
-    c.say("不是上传的问题，是登录进不去")
+    for text in correction:
+        c.say(text)
     assert c.slot("problem") == "login_failure" and step_of(c) == 0.0
 
 
